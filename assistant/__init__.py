@@ -1,0 +1,1 @@
+"""Answer questions from the index with page-accurate citations."""

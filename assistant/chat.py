@@ -1,0 +1,184 @@
+"""Assistant.ask(question, history) -> Answer: retrieve, judge the evidence, generate, check."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from assistant.answer import NOT_COVERED, Answer
+from assistant.backends import Backend
+from assistant.citations import check, related
+from assistant.evidence import rank_sentences, strength
+from assistant.followup import standalone_question
+from assistant.prompt import Passage, Prompt, Turn
+from assistant.retrieval import Filters, Retrieval, Retriever
+from assistant.settings import AssistantSettings
+from vectorstore.records import Chunk
+from vectorstore.store import Store
+
+# Calibrated on eval/ (see `python -m assistant.eval`): below this the sources are too weak.
+DEFAULT_MIN_STRENGTH = 0.55
+MAX_QUESTION_CHARS = 2000  # longer questions are cut for retrieval; nothing is lost but noise
+EMPTY_INDEX = (
+    "The index is empty, so there is nothing to answer from yet. Ingest the programme's "
+    "publications with `python -m ingest` (or add PDFs with `python -m ingest add FILE`, or "
+    "upload them in the Library tab)."
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Assistant:
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend,
+        settings: AssistantSettings | None = None,
+        retriever: Retriever | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.settings = settings or AssistantSettings()
+        self.retriever = retriever or Retriever(store)
+        self.min_strength = (
+            self.settings.min_score if self.settings.min_score >= 0 else DEFAULT_MIN_STRENGTH
+        )
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Answer:
+        answer = None
+        for event in self.stream(question, history, filters):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        """Text pieces as the backend writes them, then the checked Answer (which may differ)."""
+        started = time.perf_counter()
+        question = clean_question(question)
+        standalone = standalone_question(question, history)
+        if not question:
+            yield Answer("Please type a question.", True, [], question, standalone)
+            return
+        retrieval = self.retriever.retrieve(standalone, self.settings.top_k, filters)
+        if not retrieval.candidates:
+            empty = not self.store.documents()
+            text = EMPTY_INDEX if empty else NOT_COVERED + " Nothing matched the filters you set."
+            yield Answer(text, True, [], question, standalone)
+            return
+        prompt, chunks = self.prompt(question, standalone, history, retrieval)
+        evidence = self.strength(retrieval, prompt)
+        pages = self._page_lookup()
+        if evidence < self.min_strength:
+            yield self._refusal(prompt, chunks, pages, evidence, started)
+            return
+        pieces: list[str] = []
+        for piece in self.backend.generate(prompt):
+            pieces.append(piece)
+            yield piece
+        text, sources, removed = check("".join(pieces), prompt.passages, chunks, pages)
+        if not sources:
+            refusal = self._refusal(prompt, chunks, pages, evidence, started)
+            refusal.removed = removed
+            yield refusal
+            return
+        if removed:
+            text += (
+                f"\n\n(Removed {len(removed)} generated sentence(s) its sources did not support.)"
+            )
+        yield Answer(
+            text,
+            False,
+            sources,
+            question,
+            standalone,
+            removed,
+            evidence,
+            self.backend.name,
+            time.perf_counter() - started,
+        )
+
+    def prompt(
+        self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval
+    ) -> tuple[Prompt, dict[int, Chunk]]:
+        index = self.retriever.keyword_index()
+        passages, chunks = [], {}
+        for n, cand in enumerate(retrieval.candidates, start=1):
+            chunk = cand.chunk
+            ranked = rank_sentences(chunk.text, retrieval.query_tokens, index)
+            passages.append(
+                Passage(
+                    n=n,
+                    kind=chunk.kind,
+                    title=chunk.title,
+                    year=chunk.year,
+                    page=chunk.page,
+                    page_label=chunk.page_label,
+                    text=chunk.text,
+                    score=cand.fused,
+                    sentences=tuple(ranked),
+                )
+            )
+            chunks[n] = chunk
+        return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
+
+    def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
+        index = self.retriever.keyword_index()
+        best = 0.0
+        for cand in retrieval.candidates[:3]:
+            coverage = index.coverage(
+                retrieval.query_tokens, f"{cand.chunk.title} {cand.chunk.text}"
+            )
+            best = max(best, strength(cand.dense, coverage))
+        return best
+
+    def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
+        sources = related(prompt.passages[:3], chunks, pages)
+        text = NOT_COVERED
+        if sources:
+            text += (
+                " The closest passages are listed below as related reading; they do not answer it."
+            )
+        return Answer(
+            text,
+            True,
+            sources,
+            prompt.question,
+            prompt.standalone,
+            strength=evidence,
+            backend=self.backend.name,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _page_lookup(self):
+        cache: dict[tuple[str, int | None, str], str | None] = {}
+
+        def lookup(chunk: Chunk) -> str | None:
+            key = (chunk.doc_id, chunk.page, chunk.version)
+            if key not in cache:
+                if chunk.page is None:  # a record: its own text is what it says
+                    stored = self.store.get_chunks([chunk.id])
+                    cache[key] = stored[0].text if stored else None
+                else:
+                    cache[key] = self.store.page_text(chunk.doc_id, chunk.page, chunk.version)
+            return cache[key]
+
+        return lookup
+
+
+def clean_question(question: str) -> str:
+    question = _CONTROL.sub(" ", question or "").strip()
+    return question[:MAX_QUESTION_CHARS]
+
+
+def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
+    """Same store and warm indexes, another answerer: for the app's backend switch."""
+    return Assistant(assistant.store, backend, assistant.settings, assistant.retriever)
+
+
+__all__ = ["Assistant", "Filters", "clean_question", "replace", "with_backend"]

@@ -1,0 +1,133 @@
+"""Check a generated answer against its sources before anyone sees it as final.
+
+Each sentence must carry a marker [n] pointing at a retrieved passage that supports it; its
+quote is the passage sentence that supports it best, and that quote must be found verbatim on
+the cited page. Sentences failing a check are removed and reported, never silently kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer import Source
+from assistant.prompt import Passage
+from assistant.text import sentences, tokens
+from vectorstore.records import Chunk
+
+MARKERS = re.compile(r"((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)([.!?]?)")
+SUPPORT = 0.6  # share of a sentence's content words that its cited passage must contain
+
+PageLookup = Callable[[Chunk], str | None]
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # the sentence without markers
+    cited: tuple[int, ...]
+
+
+def split_claims(answer: str) -> list[Claim]:
+    """Sentences with the markers that follow them ("... [1]." and "... . [1]" alike)."""
+    claims: list[Claim] = []
+    pos = 0
+    for match in MARKERS.finditer(answer):
+        segment = answer[pos : match.start()] + match.group(2)
+        cited = tuple(int(n) for n in re.findall(r"\d+", match.group(1)))
+        parts = sentences(segment.strip())
+        claims += [Claim(p, ()) for p in parts[:-1]]
+        if parts:
+            claims.append(Claim(parts[-1], cited))
+        pos = match.end()
+    claims += [Claim(p, ()) for p in sentences(answer[pos:].strip())]
+    return claims
+
+
+def support(claim: str, passage_text: str) -> float:
+    words = set(tokens(claim))
+    if not words:
+        return 0.0
+    return len(words & set(tokens(passage_text))) / len(words)
+
+
+def best_quote(claim: str, passage_text: str) -> str:
+    """The passage sentence sharing most words with the claim: what the reader should check."""
+    words = set(tokens(claim))
+    candidates = sentences(passage_text) or [passage_text]
+    return max(candidates, key=lambda s: (len(words & set(tokens(s))), -len(s)))
+
+
+def check(
+    answer: str,
+    passages: Sequence[Passage],
+    chunks: dict[int, Chunk],
+    page_text: PageLookup,
+) -> tuple[str, list[Source], list[str]]:
+    """(checked answer with renumbered markers, its sources, removed sentences)."""
+    by_n = {p.n: p for p in passages}
+    kept: list[tuple[str, list[int]]] = []
+    removed: list[str] = []
+    sources: dict[tuple[int, str], Source] = {}
+    order: list[tuple[int, str]] = []
+    for claim in split_claims(answer):
+        valid = [n for n in dict.fromkeys(claim.cited) if n in by_n]
+        if not valid:  # an uncited claim may still be supported by one of the passages
+            best = max(by_n.values(), key=lambda p: support(claim.text, p.text), default=None)
+            if best is not None and support(claim.text, best.text) >= SUPPORT:
+                valid = [best.n]
+        supported = [n for n in valid if support(claim.text, by_n[n].text) >= SUPPORT]
+        numbers = []
+        for n in supported:
+            quote = (
+                claim.text if claim.text in by_n[n].text else best_quote(claim.text, by_n[n].text)
+            )
+            if not _on_page(quote, chunks[n], page_text):
+                continue
+            key = (n, quote)
+            if key not in sources:
+                sources[key] = _source(len(sources) + 1, chunks[n], quote, by_n[n].score)
+                order.append(key)
+            numbers.append(sources[key].n)
+        if numbers:
+            kept.append((claim.text, numbers))
+        else:
+            removed.append(claim.text)
+    text = " ".join(f"{t} " + "".join(f"[{n}]" for n in dict.fromkeys(ns)) for t, ns in kept)
+    return text, [sources[k] for k in order], removed
+
+
+def related(
+    passages: Sequence[Passage], chunks: dict[int, Chunk], page_text: PageLookup
+) -> list[Source]:
+    """Closest sources for a refusal: listed for reading, asserting nothing."""
+    out: list[Source] = []
+    for p in passages:
+        quote = p.sentences[0].text if p.sentences else p.text[:300]
+        if _on_page(quote, chunks[p.n], page_text):
+            out.append(_source(len(out) + 1, chunks[p.n], quote, p.score))
+    return out
+
+
+def _on_page(quote: str, chunk: Chunk, page_text: PageLookup) -> bool:
+    text = page_text(chunk)
+    return bool(quote) and text is not None and quote in text
+
+
+def _source(n: int, chunk: Chunk, quote: str, score: float) -> Source:
+    url = chunk.url
+    if url and chunk.page:
+        url = f"{url}#page={chunk.page}"
+    return Source(
+        n=n,
+        kind=chunk.kind,
+        id=chunk.ref_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        year=chunk.year,
+        page=chunk.page,
+        page_label=chunk.page_label,
+        quote=quote,
+        url=url,
+        score=score,
+    )

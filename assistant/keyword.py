@@ -1,0 +1,59 @@
+"""BM25 over every committed chunk, kept in memory and rebuilt when the index changes.
+
+Anti-trafficking reports are full of exact terms (article numbers, programme names, figures)
+that dense retrieval alone misses; this is the keyword half of hybrid search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from assistant.text import tokens
+from vectorstore.records import Chunk
+
+
+class KeywordIndex:
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.chunks = list(chunks)
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        docs = [tokens(_indexed_text(c)) or ["_empty_"] for c in self.chunks]
+        self.bm25 = bm25s.BM25()
+        if docs:
+            self.bm25.index(docs, show_progress=False)
+        frequency: Counter[str] = Counter()
+        for doc in docs:
+            frequency.update(set(doc))
+        n = max(len(docs), 1)
+        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, token: str) -> float:
+        """Unknown words weigh most: a question about something absent should look unsupported."""
+        return self._idf.get(token, self._max_idf)
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        if not self.chunks or not query_tokens:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(list(query_tokens)), dtype=np.float32)
+
+    def coverage(self, query_tokens: Sequence[str], text: str) -> float:
+        """Share of the question's weight (by idf) whose words occur in the text."""
+        wanted = set(query_tokens)
+        if not wanted:
+            return 0.0
+        present = set(tokens(text))
+        total = sum(self.idf(t) for t in wanted)
+        return sum(self.idf(t) for t in wanted if t in present) / total if total else 0.0
+
+
+def _indexed_text(chunk: Chunk) -> str:
+    """The title is searchable too, so 'the organ removal report' finds its pages."""
+    return f"{chunk.title} {chunk.text}"

@@ -1,0 +1,154 @@
+"""Hybrid search: dense (Chroma) and keyword (BM25) results fused by reciprocal rank, with
+priority for milestones and publications of a period the question names."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.keyword import KeywordIndex
+from assistant.periods import Period, find_period
+from assistant.text import tokens
+from vectorstore.records import MILESTONE, Chunk
+from vectorstore.store import Store
+
+RRF_K = 60  # the usual constant: rank 1 scores 1/61, rank 10 scores 1/70
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the search to; empty means everything."""
+
+    doc_ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.doc_ids:
+            clauses.append({"ref_id": {"$in": list(self.doc_ids)}})
+        if self.types:
+            clauses.append({"doc_type": {"$in": list(self.types)}})
+        if self.year_from is not None:
+            clauses.append({"year": {"$gte": self.year_from}})
+        if self.year_to is not None:
+            clauses.append({"year": {"$lte": self.year_to}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, chunk: Chunk) -> bool:
+        year = chunk.year or 0
+        return (
+            (not self.doc_ids or chunk.ref_id in self.doc_ids)
+            and (not self.types or chunk.doc_type in self.types)
+            and (self.year_from is None or year >= self.year_from)
+            and (self.year_to is None or year <= self.year_to)
+        )
+
+
+@dataclass
+class Candidate:
+    chunk: Chunk
+    dense: float = 0.0  # cosine similarity, 0 when dense search did not return it
+    keyword: float = 0.0  # BM25 score
+    fused: float = 0.0
+
+
+@dataclass
+class Retrieval:
+    query: str
+    query_tokens: list[str]
+    period: Period | None
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: Store,
+        dense_k: int = 30,
+        keyword_k: int = 30,
+        dense_weight: float = 1.0,
+        keyword_weight: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.dense_k = dense_k
+        self.keyword_k = keyword_k
+        self.dense_weight = dense_weight
+        self.keyword_weight = keyword_weight
+        self._index: KeywordIndex | None = None
+        self._versions: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    def keyword_index(self, versions: dict[str, str] | None = None) -> KeywordIndex:
+        """The BM25 index for the committed documents, rebuilt only when they changed."""
+        versions = self.store.committed_versions() if versions is None else versions
+        with self._lock:
+            if self._index is None or versions != self._versions:
+                self._index = KeywordIndex(list(self.store.iter_chunks(versions)))
+                self._versions = versions
+            return self._index
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> Retrieval:
+        filters = filters or Filters()
+        versions = self.store.committed_versions()
+        index = self.keyword_index(versions)
+        result = Retrieval(query, tokens(query), find_period(query))
+        if not len(index):
+            return result
+        pool: dict[str, Candidate] = {}
+        vector = self.store.embedder.encode([query])[0]
+        for rank, hit in enumerate(
+            self.store.search(vector, self.dense_k, filters.where(), versions=versions)
+        ):
+            cand = pool.setdefault(hit.chunk.id, Candidate(hit.chunk))
+            cand.dense = hit.score
+            cand.fused += self.dense_weight / (RRF_K + rank + 1)
+        scores = index.scores(result.query_tokens)
+        mask = np.fromiter((filters.accepts(c) for c in index.chunks), bool, len(index.chunks))
+        scores = np.where(mask, scores, 0.0)
+        for rank, i in enumerate(np.argsort(-scores)[: self.keyword_k]):
+            if scores[i] <= 0:
+                break
+            chunk = index.chunks[i]
+            cand = pool.setdefault(chunk.id, Candidate(chunk))
+            cand.keyword = float(scores[i])
+            cand.fused += self.keyword_weight / (RRF_K + rank + 1)
+        if result.period is not None:
+            self._favour_period(result.period, index, scores, mask, pool)
+        ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
+        result.candidates = ranked[:k]
+        return result
+
+    def _favour_period(
+        self,
+        period: Period,
+        index: KeywordIndex,
+        scores: np.ndarray,
+        mask: np.ndarray,
+        pool: dict[str, Candidate],
+    ) -> None:
+        """Milestones of the period first (best keyword match first), then its publications."""
+        top = 1.0 / (RRF_K + 1)
+        in_period = [
+            i
+            for i, c in enumerate(index.chunks)
+            if mask[i] and c.year and period.overlaps(c.period_start or c.year, c.year)
+        ]
+        milestones = sorted(
+            (i for i in in_period if index.chunks[i].kind == MILESTONE),
+            key=lambda i: (-scores[i], index.chunks[i].year or 0),
+        )
+        for rank, i in enumerate(milestones):
+            cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
+            cand.keyword = max(cand.keyword, float(scores[i]))
+            cand.fused += 2 * top * (1.0 - rank / (len(milestones) + 5))
+        for cand in pool.values():
+            if cand.chunk.kind != MILESTONE and cand.chunk.year:
+                if period.overlaps(cand.chunk.year, cand.chunk.year):
+                    cand.fused += 0.5 * top

@@ -1,0 +1,88 @@
+"""Words and sentences: the tokenizer behind keyword search and the sentence splitter behind quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    s t don shall may might must upon within without per via among whether according please tell
+    say said says give gives list describe explain mention mentioned does did do report reports
+    document documents publication publications happen happened happening event events
+    milestone milestones occur occurred take took place""".split()
+)
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet 'victims' with 'victim' and 'trafficked' with 'trafficking'."""
+    for suffix, keep in (
+        ("ations", 4),
+        ("ation", 4),
+        ("ings", 4),
+        ("ing", 4),
+        ("ies", 3),
+        ("ied", 3),
+        ("ed", 4),
+        ("es", 4),
+        ("s", 3),
+        ("ly", 4),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'").strip("'-") for w in WORD.findall(text)]
+
+
+def tokens(text: str) -> list[str]:
+    """Content words, stemmed: what keyword search and overlap checks compare."""
+    return [stem(w) for w in words(text) if w and w not in STOPWORDS and len(w) > 1]
+
+
+# A sentence ends at . ! ? followed by a space and a capital, digit or quote; not after the
+# common abbreviations of these reports (Art. 273f, e.g., No. 5, p. 12, Mr. ...).
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:art|arts|no|nos|nr|p|pp|para|paras|e\.g|i\.e|cf|vs|mr|mrs|ms|dr|prof|fig|vol|"
+    r"ch|sec|st|jr|etc|al|approx|incl|inc|ltd|co|u\.s|u\.k)|\b[A-Z])\.$",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9•])")
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence, so a sentence is always an exact substring."""
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.start() + 1
+        if _ABBREVIATIONS.search(text[max(start, end - 12) : end]):
+            continue
+        piece_end = match.end() - len(match.group()) + len(match.group().rstrip())
+        if text[start:piece_end].strip():
+            yield _trim(text, start, piece_end)
+        start = match.end()
+    if text[start:].strip():
+        yield _trim(text, start, len(text))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]

@@ -1,0 +1,1 @@
+"""Turn the programme's publications and milestone timeline into an index in `vectorstore`."""

@@ -1,0 +1,472 @@
+"""Skip unchanged, replace changed, drop withdrawn; one report line per document.
+
+A document's bytes are hashed first, so an unchanged one costs a hash and a lookup: no parse,
+no model load. Parsing the next PDF runs in a thread while the current one is embedded (the
+model releases the GIL), which keeps the pipeline close to raw encoding speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ingest import catalogue
+from ingest.chunking import chunk_pages
+from ingest.download import Downloader, DownloadPolicy
+from ingest.errors import IngestError
+from ingest.pdf import ParsedPdf, read_pdf
+from ingest.settings import IngestSettings
+from ingest.sources import Source, file_hash, from_folder, title_from_name
+from vectorstore.records import MILESTONE, PUBLICATION, Chunk, DocumentInfo, Page
+from vectorstore.store import Store
+
+MILESTONES_ID = "milestones"
+CATALOGUE_ID = "catalogue"
+ENCODE_STEP = 256  # chunks per progress update while embedding
+
+
+@dataclass
+class DocReport:
+    doc_id: str
+    title: str
+    status: str  # added | replaced | unchanged | failed | removed
+    pages: int = 0
+    chunks: int = 0
+    empty_pages: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def line(self) -> str:
+        if self.failed:
+            return f"FAILED   {self.doc_id}: {self.error}"
+        extra = f", {self.empty_pages} pages without text" if self.empty_pages else ""
+        detail = f" ({self.pages} pages, {self.chunks} chunks{extra})" if self.pages else ""
+        note = f" - {self.error}" if self.error else ""
+        return f"{self.status:<8} {self.doc_id}{detail}{note}"
+
+
+@dataclass
+class RunReport:
+    documents: list[DocReport] = field(default_factory=list)
+    removed_orphans: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[DocReport]:
+        return [d for d in self.documents if d.failed]
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.documents if d.status == status)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.count(s)} {s}"
+            for s in ("added", "replaced", "unchanged", "removed", "failed")
+            if self.count(s)
+        ]
+        return f"{', '.join(parts) or 'nothing to do'} in {self.seconds:.1f} s"
+
+
+class Progress:
+    """Hooks for progress displays (tqdm on the CLI, gr.Progress in the app); no-ops here."""
+
+    def documents(self, total: int) -> None: ...
+    def document_started(self, source: Source) -> None: ...
+    def chunks_planned(self, total: int) -> None: ...
+    def chunks_done(self, count: int) -> None: ...
+    def document_finished(self, report: DocReport) -> None: ...
+
+
+@dataclass
+class _Prepared:
+    """A parsed document ready to embed, or the reason it is not."""
+
+    source: Source
+    report: DocReport
+    info: DocumentInfo | None = None
+    pages: list[Page] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        settings: IngestSettings,
+        data_dir: Path,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.data_dir = data_dir
+        self.progress = progress or Progress()
+        self.library = data_dir / "library"
+        self._downloader: Downloader | None = None
+
+    @property
+    def downloader(self) -> Downloader:
+        if self._downloader is None:
+            policy = DownloadPolicy(
+                read_timeout=self.settings.download_timeout,
+                retries=self.settings.download_retries,
+                max_bytes=self.settings.max_download_mb * 1024 * 1024,
+            )
+            self._downloader = Downloader(self.data_dir / "downloads", policy)
+        return self._downloader
+
+    def close(self) -> None:
+        if self._downloader is not None:
+            self._downloader.close()
+
+    def version(self, content_hash: str) -> str:
+        key = f"{content_hash}|{self.settings.index_key}|{self.store.embedder.model_path}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def ingest(self, sources: Sequence[Source], force: bool = False) -> RunReport:
+        """Ingest sources in order; failures are reported and never stop the run."""
+        started = time.perf_counter()
+        report = RunReport()
+        report.removed_orphans = self.store.collect_garbage()
+        self.progress.documents(len(sources))
+        committed = {d.id: d for d in self.store.documents()}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+            pending: Future[_Prepared] | None = None
+            for i, source in enumerate(sources):
+                current = pending or pool.submit(self._prepare, source, committed, force)
+                pending = None
+                if i + 1 < len(sources):
+                    pending = pool.submit(self._prepare, sources[i + 1], committed, force)
+                self.progress.document_started(source)
+                report.documents.append(self._finish(current.result()))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_catalogue(self, force: bool = False) -> RunReport:
+        """The default run: milestones and catalogue records, then every catalogue publication."""
+        from ingest.sources import from_catalogue
+
+        started = time.perf_counter()
+        records = [self.ingest_milestones(force), self.ingest_catalogue_records(force)]
+        report = self.ingest(from_catalogue(), force)
+        report.documents[:0] = records
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def sync(self, folder: Path, force: bool = False) -> RunReport:
+        """Make the index match a folder: add new, replace changed, remove deleted."""
+        folder = folder.expanduser().resolve()
+        if not folder.is_dir():
+            raise IngestError(str(folder), "not a folder")
+        sources = from_folder(folder)
+        present = {s.doc_id for s in sources}
+        report = self.ingest(sources, force)
+        prefix = str(folder) + os.sep
+        for info in self.store.documents():
+            if info.source.startswith(prefix) and info.id not in present:
+                report.documents.append(self.remove(info.id))
+        return report
+
+    def remove(self, doc_id: str) -> DocReport:
+        info = self.store.document(doc_id)
+        if info is None:
+            raise IngestError(doc_id, "no such document in the index (see `list`)")
+        self.store.delete_document(doc_id)
+        self._drop_copies(doc_id, keep=None)
+        return DocReport(doc_id, info.title, "removed")
+
+    # -- records ------------------------------------------------------------------------------
+
+    def ingest_milestones(self, force: bool = False) -> DocReport:
+        items = catalogue.milestones()
+        titles = {p.id: p for p in catalogue.publications()}
+        texts, chunk_meta = [], []
+        for ms in items:
+            related = [titles[p] for p in ms.publication_ids]
+            text = ms.record_text()
+            if related:
+                text += (
+                    " Related publications: "
+                    + "; ".join(f"{p.title} ({p.year})" for p in related)
+                    + "."
+                )
+            texts.append(text)
+            chunk_meta.append(
+                (ms.id, ms.year_label, ms.period[0], related[0].url if related else None)
+            )
+        content_hash = _json_hash([t for t in texts])
+        version = self.version(content_hash)
+        chunks = [
+            Chunk(
+                doc_id=MILESTONES_ID,
+                ref_id=ms_id,
+                kind=MILESTONE,
+                title=f"Anti-Trafficking Programme milestone {year}",
+                year=year,
+                doc_type="milestone",
+                url=url,
+                page=None,
+                page_label=None,
+                index=i,
+                start=0,
+                end=len(text),
+                text=text,
+                content_hash=content_hash,
+                version=version,
+                period_start=start,
+            )
+            for i, (text, (ms_id, year, start, url)) in enumerate(
+                zip(texts, chunk_meta, strict=True)
+            )
+        ]
+        info = DocumentInfo(
+            id=MILESTONES_ID,
+            title="Highlights and Milestones 2002-2023",
+            year=None,
+            doc_type="milestone",
+            kind=MILESTONE,
+            url=None,
+            pages=0,
+            chunks=len(chunks),
+            content_hash=content_hash,
+            version=version,
+            source="package data: ingest/data/milestones.json",
+        )
+        return self._write_records(info, chunks, force)
+
+    def ingest_catalogue_records(self, force: bool = False) -> DocReport:
+        pubs = catalogue.publications()
+        content_hash = _json_hash([p.record_text() + p.url for p in pubs])
+        version = self.version(content_hash)
+        chunks = [
+            Chunk(
+                doc_id=CATALOGUE_ID,
+                ref_id=p.id,
+                kind=PUBLICATION,
+                title=p.title,
+                year=p.year,
+                doc_type=p.type,
+                url=p.url,
+                page=None,
+                page_label=None,
+                index=i,
+                start=0,
+                end=len(p.record_text()),
+                text=p.record_text(),
+                content_hash=content_hash,
+                version=version,
+            )
+            for i, p in enumerate(pubs)
+        ]
+        info = DocumentInfo(
+            id=CATALOGUE_ID,
+            title="Publication catalogue",
+            year=None,
+            doc_type="catalogue",
+            kind=PUBLICATION,
+            url=None,
+            pages=0,
+            chunks=len(chunks),
+            content_hash=content_hash,
+            version=version,
+            source="package data: ingest/data/publications.json",
+        )
+        return self._write_records(info, chunks, force)
+
+    def _write_records(self, info: DocumentInfo, chunks: list[Chunk], force: bool) -> DocReport:
+        started = time.perf_counter()
+        old = self.store.document(info.id)
+        report = DocReport(info.id, info.title, "added" if old is None else "replaced")
+        report.chunks = len(chunks)
+        if old is not None and old.version == info.version and not force:
+            report.status = "unchanged"
+            return report
+        info = _stamped(info)
+        vectors = self.store.embedder.encode([c.text for c in chunks])
+        self.store.write_document(info, [], chunks, vectors)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- publications ---------------------------------------------------------------------------
+
+    def _prepare(
+        self, source: Source, committed: dict[str, DocumentInfo], force: bool
+    ) -> _Prepared:
+        """Fetch, hash and parse (runs in the parse thread); never raises for a bad document."""
+        old = committed.get(source.doc_id)
+        report = DocReport(
+            source.doc_id, source.title or source.doc_id, "added" if old is None else "replaced"
+        )
+        started = time.perf_counter()
+        try:
+            path = (
+                source.path if source.path is not None else self.downloader.fetch(source.url or "")
+            )
+            if not path.is_file():
+                raise IngestError(source.origin, "file not found")
+            content_hash = file_hash(path)
+            version = self.version(content_hash)
+            if old is not None and old.version == version and not force:
+                report.status, report.pages, report.chunks = "unchanged", old.pages, old.chunks
+                return _Prepared(source, report)
+            parsed = read_pdf(path, source.origin)
+            prepared = self._chunk(source, parsed, path, content_hash, version, report)
+        except IngestError as exc:
+            report.status, report.error = "failed", exc.reason
+            if old is not None:
+                report.error += " (the previously ingested version is kept)"
+            return _Prepared(source, report)
+        except OSError as exc:
+            report.status, report.error = "failed", f"cannot read the file ({exc.strerror or exc})"
+            return _Prepared(source, report)
+        report.seconds = time.perf_counter() - started
+        return prepared
+
+    def _chunk(
+        self,
+        source: Source,
+        parsed: ParsedPdf,
+        path: Path,
+        content_hash: str,
+        version: str,
+        report: DocReport,
+    ) -> _Prepared:
+        title = source.title or parsed.title or title_from_name(path.name)
+        spans = chunk_pages(parsed.pages, self.settings.chunk_size, self.settings.chunk_overlap)
+        chunks = [
+            Chunk(
+                doc_id=source.doc_id,
+                ref_id=source.doc_id,
+                kind=PUBLICATION,
+                title=title,
+                year=source.year,
+                doc_type=source.doc_type,
+                url=source.url,
+                page=span.page.number,
+                page_label=span.page.label,
+                index=i,
+                start=span.start,
+                end=span.end,
+                text=span.text,
+                content_hash=content_hash,
+                version=version,
+            )
+            for i, span in enumerate(spans)
+        ]
+        warnings = []
+        if parsed.empty_pages:
+            warnings.append(
+                f"{len(parsed.empty_pages)} of {parsed.page_count} pages have no text layer"
+            )
+        if not chunks:
+            raise IngestError(
+                source.origin, f"no extractable text in {parsed.page_count} pages (scanned images?)"
+            )
+        info = DocumentInfo(
+            id=source.doc_id,
+            title=title,
+            year=source.year,
+            doc_type=source.doc_type,
+            kind=PUBLICATION,
+            url=source.url,
+            pages=parsed.page_count,
+            chunks=len(chunks),
+            content_hash=content_hash,
+            version=version,
+            source=source.origin,
+            cached_path=str(path),
+            region=source.region,
+            empty_pages=list(parsed.empty_pages),
+            page_labels={str(p.number): p.label for p in parsed.pages if p.label},
+            warnings=warnings,
+        )
+        report.title, report.pages, report.chunks = title, parsed.page_count, len(chunks)
+        report.empty_pages = len(parsed.empty_pages)
+        return _Prepared(source, report, info, list(parsed.pages), chunks)
+
+    def _finish(self, prepared: _Prepared) -> DocReport:
+        """Embed and commit (runs in the caller's thread, overlapping the next parse)."""
+        report = prepared.report
+        if prepared.info is None:
+            self.progress.document_finished(report)
+            return report
+        started = time.perf_counter()
+        try:
+            info = prepared.info
+            if prepared.source.path is not None:
+                copy = self._keep_copy(prepared.source.path, info.id, info.version)
+                info = _replace_info(info, cached_path=str(copy))
+            vectors = self._encode(prepared.chunks)
+            self.store.write_document(_stamped(info), prepared.pages, prepared.chunks, vectors)
+            self._drop_copies(info.id, keep=Path(info.cached_path))
+        except IngestError as exc:
+            report.status, report.error = "failed", exc.reason
+        report.seconds += time.perf_counter() - started
+        self.progress.document_finished(report)
+        return report
+
+    def _encode(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        self.progress.chunks_planned(len(chunks))
+        parts = []
+        for start in range(0, len(chunks), ENCODE_STEP):
+            batch = chunks[start : start + ENCODE_STEP]
+            parts.append(self.store.embedder.encode([c.text for c in batch]))
+            self.progress.chunks_done(len(batch))
+        return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+    def _keep_copy(self, path: Path, doc_id: str, version: str) -> Path:
+        """A copy under the data dir, so citations open even if the original moves.
+
+        Named by version: until the new version is committed, the old copy is still the one
+        its pages were read from.
+        """
+        self.library.mkdir(parents=True, exist_ok=True)
+        target = self.library / f"{doc_id}.{version}.pdf"
+        if target.exists():  # the version names the content, so this is the same file
+            return target
+        fd, tmp = tempfile.mkstemp(dir=self.library, suffix=".part")
+        os.close(fd)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return target
+
+    def _drop_copies(self, doc_id: str, keep: Path | None) -> None:
+        for old in self.library.glob(f"{doc_id}.*.pdf"):
+            if keep is None or old.resolve() != keep.resolve():
+                old.unlink(missing_ok=True)
+
+
+def _json_hash(values: Iterable[str]) -> str:
+    return hashlib.sha256(json.dumps(list(values), ensure_ascii=False).encode()).hexdigest()
+
+
+def _stamped(info: DocumentInfo) -> DocumentInfo:
+    return _replace_info(info, ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _replace_info(info: DocumentInfo, **changes: object) -> DocumentInfo:
+    import dataclasses
+
+    return dataclasses.replace(info, **changes)  # type: ignore[arg-type]
+
+
+ProgressFactory = Callable[[], Progress]

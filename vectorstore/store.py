@@ -1,0 +1,259 @@
+"""The index: chunks with embeddings, page texts, and one committed record per document.
+
+Chroma has no transactions, so a document is replaced in three steps whose order makes a
+crash harmless: write the new version's pages and chunks under version-keyed ids, then write
+the document record (the commit point), then delete other versions. Readers only trust
+chunks whose version matches the committed record, and `collect_garbage` removes the rest.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+from chromadb.api import ClientAPI
+
+from vectorstore.embeddings import Embedder
+from vectorstore.errors import StoreError, StoreUnavailable
+from vectorstore.records import Chunk, DocumentInfo, Hit, Page, page_id
+
+F = TypeVar("F", bound=Callable[..., Any])
+_UNIT = [1.0]  # pages and documents are fetched by id only; Chroma still wants a vector
+
+
+def _translating(method: F) -> F:
+    """Turn a lost Chroma server into StoreUnavailable, with words a user can act on."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(
+                    f"the Chroma server stopped answering ({type(exc).__name__}); the index is "
+                    "unchanged - retry when it is back"
+                ) from exc
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    while exc is not None:
+        if isinstance(exc, httpx.TransportError | ConnectionError):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+class Store:
+    def __init__(self, client: ClientAPI, embedder: Embedder, name: str = "atp") -> None:
+        self.client = client
+        self.embedder = embedder
+        self.name = name
+        self._batch = max(1, min(client.get_max_batch_size(), 2000))
+        self._collections: dict[str, Any] = {}
+
+    def _col(self, suffix: str):
+        # Looked up each time it is missing, so a restarted server or a reset index is picked up.
+        col = self._collections.get(suffix)
+        if col is None:
+            col = self.client.get_or_create_collection(
+                f"{self.name}_{suffix}",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            self._collections[suffix] = col
+        return col
+
+    @property
+    def chunks(self):
+        return self._col("chunks")
+
+    @property
+    def pages(self):
+        return self._col("pages")
+
+    @property
+    def docs(self):
+        return self._col("documents")
+
+    # -- documents ------------------------------------------------------------------------
+
+    @_translating
+    def documents(self) -> list[DocumentInfo]:
+        raw = self.docs.get(include=["documents"])
+        infos = [DocumentInfo.from_json(text) for text in raw["documents"] or []]
+        return sorted(infos, key=lambda d: (d.kind != "milestone", d.id))
+
+    @_translating
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        raw = self.docs.get(ids=[doc_id], include=["documents"])
+        return DocumentInfo.from_json(raw["documents"][0]) if raw["ids"] else None
+
+    def committed_versions(self) -> dict[str, str]:
+        return {d.id: d.version for d in self.documents()}
+
+    @_translating
+    def write_document(
+        self,
+        info: DocumentInfo,
+        pages: Sequence[Page],
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+    ) -> None:
+        """Replace a document as a whole; see the module docstring for why in this order."""
+        if len(chunks) != len(embeddings):
+            raise StoreError(f"{info.id}: {len(chunks)} chunks but {len(embeddings)} embeddings")
+        for batch in _batched(list(pages), self._batch):
+            self.pages.upsert(
+                ids=[page_id(info.id, info.version, p.number) for p in batch],
+                embeddings=[_UNIT] * len(batch),
+                documents=[p.text for p in batch],
+                metadatas=[
+                    {"doc_id": info.id, "version": info.version, "page": p.number} for p in batch
+                ],
+            )
+        for start in range(0, len(chunks), self._batch):
+            batch = chunks[start : start + self._batch]
+            self.chunks.upsert(
+                ids=[c.id for c in batch],
+                embeddings=embeddings[start : start + self._batch].tolist(),
+                documents=[c.text for c in batch],
+                metadatas=[c.to_metadata() for c in batch],
+            )
+        self.docs.upsert(ids=[info.id], embeddings=[_UNIT], documents=[info.to_json()])
+        self._drop_versions(info.id, keep=info.version)
+
+    @_translating
+    def delete_document(self, doc_id: str) -> bool:
+        """Uncommit first, so a crash half-way leaves orphans for garbage collection, not hits."""
+        existed = bool(self.docs.get(ids=[doc_id])["ids"])
+        self.docs.delete(ids=[doc_id])
+        self._drop_versions(doc_id, keep=None)
+        return existed
+
+    def _drop_versions(self, doc_id: str, keep: str | None) -> None:
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep is not None:
+            where = {"$and": [where, {"version": {"$ne": keep}}]}
+        self.chunks.delete(where=where)
+        self.pages.delete(where=where)
+
+    @_translating
+    def collect_garbage(self) -> int:
+        """Delete chunks and pages that no committed document owns; returns how many went."""
+        committed = self.committed_versions()
+        removed = 0
+        for col in (self.chunks, self.pages):
+            stale = [
+                cid
+                for cid, meta in self._iter_metadata(col)
+                if committed.get(str(meta.get("doc_id"))) != meta.get("version")
+            ]
+            for batch in _batched(stale, self._batch):
+                col.delete(ids=batch)
+            removed += len(stale)
+        return removed
+
+    def _iter_metadata(self, col) -> Iterator[tuple[str, dict]]:
+        offset = 0
+        while True:
+            raw = col.get(include=["metadatas"], limit=self._batch, offset=offset)
+            if not raw["ids"]:
+                return
+            yield from zip(raw["ids"], raw["metadatas"], strict=True)
+            offset += len(raw["ids"])
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @_translating
+    def search(
+        self,
+        query_embedding: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        versions: dict[str, str] | None = None,
+    ) -> list[Hit]:
+        """Nearest committed chunks; over-fetches a little so uncommitted leftovers can't crowd out."""
+        versions = self.committed_versions() if versions is None else versions
+        total = self.chunks.count()
+        if total == 0 or k <= 0:
+            return []
+        raw = self.chunks.query(
+            query_embeddings=[np.asarray(query_embedding, dtype=np.float32).tolist()],
+            n_results=min(total, k + 16),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for text, meta, dist in zip(
+            raw["documents"][0], raw["metadatas"][0], raw["distances"][0], strict=True
+        ):
+            chunk = Chunk.from_metadata(text, meta)
+            if versions.get(chunk.doc_id) == chunk.version:
+                hits.append(Hit(chunk, 1.0 - float(dist)))
+        return hits[:k]
+
+    @_translating
+    def iter_chunks(self, versions: dict[str, str] | None = None) -> Iterator[Chunk]:
+        """Every committed chunk, in batches; for keyword indexes and evaluation."""
+        versions = self.committed_versions() if versions is None else versions
+        offset = 0
+        while True:
+            raw = self.chunks.get(
+                include=["documents", "metadatas"], limit=self._batch, offset=offset
+            )
+            if not raw["ids"]:
+                return
+            for text, meta in zip(raw["documents"], raw["metadatas"], strict=True):
+                chunk = Chunk.from_metadata(text, meta)
+                if versions.get(chunk.doc_id) == chunk.version:
+                    yield chunk
+            offset += len(raw["ids"])
+
+    @_translating
+    def get_chunks(self, ids: Iterable[str]) -> list[Chunk]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        raw = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {
+            cid: Chunk.from_metadata(text, meta)
+            for cid, text, meta in zip(raw["ids"], raw["documents"], raw["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    @_translating
+    def page_text(self, doc_id: str, page: int, version: str | None = None) -> str | None:
+        """The committed text of one page: what every quote citing it must be part of."""
+        if version is None:
+            info = self.document(doc_id)
+            if info is None:
+                return None
+            version = info.version
+        raw = self.pages.get(ids=[page_id(doc_id, version, page)], include=["documents"])
+        return raw["documents"][0] if raw["ids"] else None
+
+    @_translating
+    def counts(self) -> dict[str, int]:
+        docs = self.documents()
+        return {
+            "documents": sum(1 for d in docs if d.kind == "publication" and d.pages > 0),
+            "milestones": sum(d.chunks for d in docs if d.kind == "milestone"),
+            "chunks": sum(d.chunks for d in docs),
+            "stored_chunks": self.chunks.count(),
+            "pages": sum(d.pages for d in docs),
+        }
+
+
+def _batched(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
