@@ -15,11 +15,11 @@ from assistant.followup import standalone_question
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
-from vectorstore.records import Chunk
+from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
 # Calibrated on eval/ (see `python -m assistant.eval`): below this the sources are too weak.
-DEFAULT_MIN_STRENGTH = 0.55
+DEFAULT_MIN_STRENGTH = 0.5
 MAX_QUESTION_CHARS = 2000  # longer questions are cut for retrieval; nothing is lost but noise
 EMPTY_INDEX = (
     "The index is empty, so there is nothing to answer from yet. Ingest the programme's "
@@ -130,7 +130,12 @@ class Assistant:
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
         index = self.retriever.keyword_index()
         best = 0.0
+        period = retrieval.period
         for cand in retrieval.candidates[:3]:
+            chunk = cand.chunk
+            if period and chunk.kind == MILESTONE and chunk.year:
+                if period.overlaps(chunk.period_start or chunk.year, chunk.year):
+                    return 1.0  # a dated programme record of the period asked about
             coverage = index.coverage(
                 retrieval.query_tokens, f"{cand.chunk.title} {cand.chunk.text}"
             )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Sentence
-from assistant.text import sentence_spans, tokens
+from assistant.text import sentence_spans
 
 MIN_CHARS, MAX_CHARS = 25, 600
 
@@ -31,6 +31,10 @@ def rank_sentences(text: str, query_tokens: Sequence[str], index: KeywordIndex) 
     return [r[2] for r in ranked]
 
 
+OFF_TOPIC = 0.35  # below this cosine the nearest passage is about something else entirely
+
+
 def strength(dense: float, coverage: float) -> float:
-    """One number for 'how well do the sources answer this': calibrated on the evaluation set."""
-    return 0.5 * dense + 0.5 * coverage
+    """How well a passage answers the question: the share of the question's weight it contains,
+    or nothing when it is semantically off-topic. Calibrated on eval/ (see the README)."""
+    return coverage if dense >= OFF_TOPIC else 0.0

@@ -11,7 +11,7 @@ from assistant.prompt import Turn
 from assistant.text import tokens
 
 _ANAPHORA = re.compile(
-    r"\b(it|its|it's|this|that|these|those|they|them|their|theirs|he|she|his|her|there|"
+    r"\b(it|its|it's|this|that|these|those|they|them|their|theirs|he|she|his|her|there|such|"
     r"the (?:same|former|latter|report|handbook|study|document|guidelines?|manual|publication|"
     r"paper|article|toolkit|evaluation|chapter|committee|rapporteur|court|case|programme))\b",
     re.I,
