@@ -133,9 +133,13 @@ class Assistant:
         period = retrieval.period
         for cand in retrieval.candidates[:3]:
             chunk = cand.chunk
-            if period and chunk.kind == MILESTONE and chunk.year:
-                if period.overlaps(chunk.period_start or chunk.year, chunk.year):
-                    return 1.0  # a dated programme record of the period asked about
+            if (
+                period
+                and chunk.kind == MILESTONE
+                and chunk.year
+                and period.overlaps(chunk.period_start or chunk.year, chunk.year)
+            ):
+                return 1.0  # a dated programme record of the period asked about
             coverage = index.coverage(
                 retrieval.query_tokens, f"{cand.chunk.title} {cand.chunk.text}"
             )

@@ -149,6 +149,6 @@ class Retriever:
             cand.keyword = max(cand.keyword, float(scores[i]))
             cand.fused += 2 * top * (1.0 - rank / (len(milestones) + 5))
         for cand in pool.values():
-            if cand.chunk.kind != MILESTONE and cand.chunk.year:
-                if period.overlaps(cand.chunk.year, cand.chunk.year):
-                    cand.fused += 0.5 * top
+            year = cand.chunk.year
+            if cand.chunk.kind != MILESTONE and year and period.overlaps(year, year):
+                cand.fused += 0.5 * top
