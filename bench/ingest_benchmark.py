@@ -24,7 +24,9 @@ def folder_size(path: Path) -> int:
 
 def main() -> None:
     corpus = Path(sys.argv[1]).resolve()
-    data_dir = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(tempfile.mkdtemp(prefix="atp-bench-"))
+    data_dir = (
+        Path(sys.argv[3]) if len(sys.argv) > 3 else Path(tempfile.mkdtemp(prefix="atp-bench-"))
+    )
     cmd = [sys.executable, "-m", "ingest", "--data-dir", str(data_dir), "-q", "sync", str(corpus)]
     started = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)

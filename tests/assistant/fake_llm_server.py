@@ -32,16 +32,25 @@ def pieces(text: str) -> list[str]:
 class FakeLLMServer:
     """Canned replies on a random 127.0.0.1 port; use as a context manager."""
 
-    def __init__(self, reply: str = REPLY, *, ollama_models: tuple[str, ...] = ("fake-model",)):
+    def __init__(
+        self,
+        reply: str = REPLY,
+        *,
+        ollama_models: tuple[str, ...] = ("fake-model",),
+        delay: float = 0.0,
+    ):
         self.reply = reply
+        self.delay = delay  # seconds before answering, to exercise client timeouts
         self.ollama_models = ollama_models
-        self.requests: list[dict[str, Any]] = []  # {"path", "headers", "body"}, in order
+        self.requests: list[dict[str, Any]] = []  # {"path", "headers" (lowercased), "body"}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeLLMServer:
         self._thread.start()
@@ -68,7 +77,9 @@ def _handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.record(self.path, dict(self.headers), body)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            server.record(self.path, headers, body)
+            time.sleep(server.delay)
             if self.path == "/v1/chat/completions":
                 self._openai(body)
             elif self.path == "/api/chat":
