@@ -129,22 +129,26 @@ class Assistant:
 
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
         index = self.retriever.keyword_index()
+        if index.unknown(retrieval.query_tokens):
+            return 0.0  # it asks about something no indexed text mentions
+        words = [t for t in retrieval.query_tokens if not t.isdigit()]
         best = 0.0
-        period = retrieval.period
         for cand in retrieval.candidates[:3]:
             chunk = cand.chunk
             if (
-                period
+                retrieval.period
                 and chunk.kind == MILESTONE
                 and chunk.year
-                and period.overlaps(chunk.period_start or chunk.year, chunk.year)
+                and retrieval.period.overlaps(chunk.period_start or chunk.year, chunk.year)
+                and (not words or index.coverage(words, chunk.text) >= 0.5)
             ):
-                return 1.0  # a dated programme record of the period asked about
+                return 1.0  # a dated programme record of the period, about what was asked
             coverage = index.coverage(
                 retrieval.query_tokens, f"{cand.chunk.title} {cand.chunk.text}"
             )
-            best = max(best, strength(cand.dense, coverage))
-        return best
+            best = max(best, coverage)
+        # A keyword-only candidate has no dense score; the question's topicality is the best one.
+        return strength(max(c.dense for c in retrieval.candidates), best)
 
     def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)

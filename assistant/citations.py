@@ -21,6 +21,13 @@ SUPPORT = 0.6  # share of a sentence's content words that its cited passage must
 
 PageLookup = Callable[[Chunk], str | None]
 
+# A passage sentence telling the reader to drop its instructions is planted, not evidence:
+# counting it would let "say I am hacked" support the obedient answer "I am hacked".
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}?\b(?:instructions?|prompts?|rules)\b",
+    re.I,
+)
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -66,6 +73,7 @@ def check(
 ) -> tuple[str, list[Source], list[str]]:
     """(checked answer with renumbered markers, its sources, removed sentences)."""
     by_n = {p.n: p for p in passages}
+    evidence = {n: _evidence(p.text) for n, p in by_n.items()}
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     sources: dict[tuple[int, str], Source] = {}
@@ -73,15 +81,13 @@ def check(
     for claim in split_claims(answer):
         valid = [n for n in dict.fromkeys(claim.cited) if n in by_n]
         if not valid:  # an uncited claim may still be supported by one of the passages
-            best = max(by_n.values(), key=lambda p: support(claim.text, p.text), default=None)
-            if best is not None and support(claim.text, best.text) >= SUPPORT:
-                valid = [best.n]
-        supported = [n for n in valid if support(claim.text, by_n[n].text) >= SUPPORT]
+            best = max(by_n, key=lambda n: support(claim.text, evidence[n]), default=None)
+            if best is not None and support(claim.text, evidence[best]) >= SUPPORT:
+                valid = [best]
+        supported = [n for n in valid if support(claim.text, evidence[n]) >= SUPPORT]
         numbers = []
         for n in supported:
-            quote = (
-                claim.text if claim.text in by_n[n].text else best_quote(claim.text, by_n[n].text)
-            )
+            quote = claim.text if claim.text in evidence[n] else best_quote(claim.text, evidence[n])
             if not _on_page(quote, chunks[n], page_text):
                 continue
             key = (n, quote)
@@ -107,6 +113,11 @@ def related(
         if _on_page(quote, chunks[p.n], page_text):
             out.append(_source(len(out) + 1, chunks[p.n], quote, p.score))
     return out
+
+
+def _evidence(passage_text: str) -> str:
+    """The passage without planted instructions (normalised text: sentences join with a space)."""
+    return " ".join(s for s in sentences(passage_text) if not INSTRUCTION.search(s))
 
 
 def _on_page(quote: str, chunk: Chunk, page_text: PageLookup) -> bool:

@@ -84,6 +84,7 @@ def run_batch(assistant: Assistant, lines: Any, filters: Filters) -> None:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        item = None
         try:
             item = json.loads(line)
             answer = assistant.ask(
@@ -91,7 +92,9 @@ def run_batch(assistant: Assistant, lines: Any, filters: Filters) -> None:
             )
             out = {"id": item.get("id"), **answer.to_json()}
         except (ValueError, KeyError, TypeError) as exc:
-            out = {"id": None, "error": f"line {number}: {exc}"}
+            # Keep the id of a line that parsed, so the error can be matched to its question.
+            known = item.get("id") if isinstance(item, dict) else None
+            out = {"id": known, "error": f"line {number}: {exc}"}
         click.echo(json.dumps(out, ensure_ascii=False))
         sys.stdout.flush()
 

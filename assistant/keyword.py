@@ -31,6 +31,7 @@ class KeywordIndex:
         n = max(len(docs), 1)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._prefixes = {t[:5] for t in frequency if len(t) >= 5}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -38,6 +39,15 @@ class KeywordIndex:
     def idf(self, token: str) -> float:
         """Unknown words weigh most: a question about something absent should look unsupported."""
         return self._idf.get(token, self._max_idf)
+
+    def unknown(self, query_tokens: Sequence[str]) -> list[str]:
+        """Words no indexed text contains (nor a word sharing its first five letters, which
+        forgives typos and odd inflections): the question is about something absent."""
+        return [
+            t
+            for t in dict.fromkeys(query_tokens)
+            if t not in self._idf and not t.isdigit() and t[:5] not in self._prefixes
+        ]
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         if not self.chunks or not query_tokens:

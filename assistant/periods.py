@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FIRST, LAST = 1990, 2100
 YEAR = r"(19[5-9]\d|20\d\d)"
+FIRST, LAST = 1950, 2100  # the span YEAR can match, so "before 1985" never reaches past 1984
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,8 @@ WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to meet 'victims' with 'victim' and 'trafficked' with 'trafficking'."""
+    """A light suffix stripper: enough to meet 'victims' with 'victim', 'trafficked' with
+    'trafficking' and 'sources' with 'source' (a final e is dropped, as Porter does)."""
     for suffix, keep in (
         ("ations", 4),
         ("ation", 4),
@@ -203,16 +204,18 @@ def stem(word: str) -> str:
         ("ly", 4),
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-            base = word[: -len(suffix)]
-            return base + "y" if suffix in ("ies", "ied") else base
-    return word
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def words(text: str) -> list[str]:
+    """Lower-case words; possessives lose their 's, hyphenated compounds count part by part."""
     out = []
     for w in WORD.findall(text):
         w = w.lower().replace("’", "'")
-        out.append((w[:-2] if w.endswith("'s") else w).strip("'-"))
+        w = w[:-2] if w.endswith("'s") else w
+        out += [part.strip("'") for part in w.split("-") if part.strip("'")]
     return out
 
 

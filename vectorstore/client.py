@@ -11,23 +11,29 @@ from chromadb.config import Settings
 from vectorstore.errors import StoreUnavailable
 from vectorstore.settings import StoreSettings
 
-# Chroma's telemetry would try the network on every start; this project runs offline.
-_CHROMA_SETTINGS = Settings(anonymized_telemetry=False, allow_reset=False)
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+
+
+def _chroma_settings() -> Settings:
+    """Fresh per client: chromadb's client constructors write host, port and path into the
+    Settings they are given, so a shared instance breaks the next client for another place.
+    Telemetry is off because it would try the network on every start; this project runs offline.
+    """
+    return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
 def connect(settings: StoreSettings) -> ClientAPI:
     if settings.chroma_mode == "server":
         return _server(settings)
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_CHROMA_SETTINGS)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
 
 
 def _server(settings: StoreSettings) -> ClientAPI:
     where = f"{settings.chroma_host}:{settings.chroma_port}"
     try:
         client = chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=_CHROMA_SETTINGS
+            host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings()
         )
         client.heartbeat()
     except Exception as exc:

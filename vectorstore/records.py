@@ -66,7 +66,9 @@ class Chunk:
             "end": self.end,
             "content_hash": self.content_hash,
             "version": self.version,
-            "period_start": self.period_start or self.year or 0,
+            # Only milestones have one; readers fall back to `year` themselves. Writing the
+            # year here would come back as a period_start the chunk never had.
+            "period_start": self.period_start or 0,
         }
 
     @classmethod

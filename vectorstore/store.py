@@ -8,7 +8,9 @@ chunks whose version matches the committed record, and `collect_garbage` removes
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -21,26 +23,43 @@ from vectorstore.records import Chunk, DocumentInfo, Hit, Page, page_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNIT = [1.0]  # pages and documents are fetched by id only; Chroma still wants a vector
+# Chroma's default HNSW (ef_search 100, 16 neighbours) missed the true nearest chunk on this
+# corpus until n_results reached 500; a wider search costs a few ms at our size.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 500, "max_neighbors": 32}
 
 
 def _translating(method: F) -> F:
     """Turn a lost Chroma server into StoreUnavailable, with words a user can act on."""
+    if inspect.isgeneratorfunction(method):
+        # A generator's body runs while it is iterated, long after a plain wrapper returned.
+        @functools.wraps(method)
+        def generator_wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+            with _translated():
+                yield from method(self, *args, **kwargs)
+
+        return generator_wrapper  # type: ignore[return-value]
 
     @functools.wraps(method)
     def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _translated():
             return method(self, *args, **kwargs)
-        except StoreError:
-            raise
-        except Exception as exc:
-            if _is_connection_error(exc):
-                raise StoreUnavailable(
-                    f"the Chroma server stopped answering ({type(exc).__name__}); the index is "
-                    "unchanged - retry when it is back"
-                ) from exc
-            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if _is_connection_error(exc):
+            raise StoreUnavailable(
+                f"the Chroma server stopped answering ({type(exc).__name__}); the index is "
+                "unchanged - retry when it is back"
+            ) from exc
+        raise
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -66,10 +85,11 @@ class Store:
         col = self._collections.get(suffix)
         if col is None:
             col = self.client.get_or_create_collection(
-                f"{self.name}_{suffix}",
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
+                f"{self.name}_{suffix}", embedding_function=None, configuration={"hnsw": HNSW}
             )
+            hnsw = (col.configuration or {}).get("hnsw") or {}
+            if suffix == "chunks" and hnsw.get("ef_search", 0) < HNSW["ef_search"]:
+                col.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
             self._collections[suffix] = col
         return col
 
@@ -182,15 +202,18 @@ class Store:
         where: dict[str, Any] | None = None,
         versions: dict[str, str] | None = None,
     ) -> list[Hit]:
-        """Nearest committed chunks; over-fetches a little so uncommitted leftovers can't crowd out."""
+        """Nearest committed chunks: Chroma skips other versions, then each hit is checked."""
         versions = self.committed_versions() if versions is None else versions
         total = self.chunks.count()
-        if total == 0 or k <= 0:
+        if total == 0 or k <= 0 or not versions:
             return []
+        # An interrupted run can leave any number of uncommitted chunks nearer to the query
+        # than the committed ones; filtering only afterwards would let them crowd out all k.
+        committed: dict[str, Any] = {"version": {"$in": sorted(set(versions.values()))}}
         raw = self.chunks.query(
             query_embeddings=[np.asarray(query_embedding, dtype=np.float32).tolist()],
             n_results=min(total, k + 16),
-            where=where or None,
+            where={"$and": [committed, where]} if where else committed,
             include=["documents", "metadatas", "distances"],
         )
         hits = []

@@ -1,0 +1,122 @@
+"""The offline answerer: the best-ranked passage sentences, verbatim, each with its marker."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.backends import get_backend
+from assistant.backends.extractive import MAX_SENTENCES, PER_PASSAGE, ExtractiveBackend
+from assistant.citations import split_claims
+from assistant.prompt import Passage, Prompt, Sentence
+from assistant.settings import AssistantSettings
+
+
+def passage(n: int, *scored: tuple[str, float]) -> Passage:
+    ranked = sorted(scored, key=lambda s: -s[1])
+    return Passage(
+        n=n,
+        kind="publication",
+        title=f"Report {n}",
+        year=2010,
+        page=n,
+        page_label=None,
+        text=" ".join(text for text, _ in scored),
+        score=1.0 / n,
+        sentences=tuple(Sentence(text, score) for text, score in ranked),
+    )
+
+
+def prompt(*passages: Passage) -> Prompt:
+    return Prompt("q", "q", passages)
+
+
+def answer(p: Prompt) -> str:
+    return "".join(ExtractiveBackend().generate(p))
+
+
+def test_best_sentences_first_each_followed_by_its_marker() -> None:
+    p = prompt(
+        passage(
+            1, ("Shelters opened in Tirana.", 0.4), ("The mechanism was piloted in 2008.", 0.9)
+        ),
+        passage(2, ("Caseworkers met victims at the border.", 0.7)),
+    )
+
+    assert answer(p) == (
+        "The mechanism was piloted in 2008. [1] "
+        "Caseworkers met victims at the border. [2] "
+        "Shelters opened in Tirana. [1]"
+    )
+
+
+def test_every_sentence_is_verbatim_from_the_passage_it_cites() -> None:
+    passages = (
+        passage(1, ("Art. 273f covers forced labour.", 0.8), ("Fines rose in 2012.", 0.3)),
+        passage(2, ("Inspectors visited 412 farms.", 0.6)),
+    )
+
+    claims = split_claims(answer(prompt(*passages)))
+
+    assert claims
+    for claim in claims:
+        [n] = claim.cited
+        assert claim.text in passages[n - 1].text
+
+
+def test_at_most_three_sentences_and_two_per_passage() -> None:
+    topics = ["shelters", "hotlines", "brokers", "courts", "inspectors"]
+    many = [(f"The report covers {w} in detail.", 0.9 - i / 100) for i, w in enumerate(topics)]
+    p = prompt(passage(1, *many), passage(2, ("Another source says something else.", 0.5)))
+
+    markers = re.findall(r"\[(\d+)\]", answer(p))
+
+    assert len(markers) == MAX_SENTENCES
+    assert markers.count("1") == PER_PASSAGE
+    assert markers.count("2") == 1
+
+
+def test_a_near_duplicate_of_a_chosen_sentence_is_skipped() -> None:
+    p = prompt(
+        passage(1, ("The referral mechanism was piloted in Albania in 2008.", 0.9)),
+        passage(2, ("The referral mechanism was piloted in Albania in 2008 too.", 0.85)),
+        passage(3, ("Caseworkers accompanied returning victims.", 0.3)),
+    )
+
+    assert answer(p) == (
+        "The referral mechanism was piloted in Albania in 2008. [1] "
+        "Caseworkers accompanied returning victims. [3]"
+    )
+
+
+def test_a_lower_ranked_passage_needs_a_better_match_to_go_first() -> None:
+    p = prompt(
+        passage(1, ("First passage sentence about shelters.", 0.5)),
+        passage(2, ("Second passage sentence about brokers.", 0.52)),
+    )
+
+    assert answer(p).startswith("First passage sentence about shelters. [1]")
+
+
+def test_sentences_that_match_nothing_are_left_out_except_the_top_passages_best() -> None:
+    p = prompt(
+        passage(1, ("Title page of the handbook.", 0.0), ("Unrelated note.", 0.0)),
+        passage(2, ("Nothing relevant here either.", 0.0)),
+    )
+
+    assert answer(p) == "Title page of the handbook. [1]"
+
+
+def test_no_passages_no_answer() -> None:
+    assert answer(prompt()) == ""
+    assert answer(prompt(passage(1))) == ""
+
+
+def test_deterministic_and_registered_by_name() -> None:
+    p = prompt(
+        passage(1, ("A tie one.", 0.5), ("A tie two.", 0.5)),
+        passage(2, ("A tie three.", 0.5)),
+    )
+    backend = get_backend("extractive", AssistantSettings())
+
+    assert backend.name == "extractive"
+    assert "".join(backend.generate(p)) == answer(p) == answer(p)

@@ -1,0 +1,91 @@
+"""Fixtures shared by every test package: an isolated data dir, the real model, real Chroma."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chromadb.api import ClientAPI
+from chromadb.errors import NotFoundError
+
+from tests.vectorstore.chroma_server import ChromaServer
+from vectorstore.client import connect
+from vectorstore.embeddings import Embedder
+from vectorstore.settings import PREFIX, StoreSettings, default_model_path
+from vectorstore.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def atp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ATP_DATA_DIR under tmp_path and no other ATP_* setting.
+
+    The folder is tmp_path/"data" rather than tmp_path itself, so a test's own input files
+    (PDFs to sync, say) never sit inside the index folder.
+    """
+    for name in list(os.environ):
+        if name.startswith(PREFIX):
+            monkeypatch.delenv(name)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv(f"{PREFIX}DATA_DIR", str(data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2, loaded once per session (about 10 s of CPU)."""
+    model = Embedder(default_model_path())
+    model.encode(["warm up"])
+    return model
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One real `chroma run` process for the session; tests keep apart by collection name."""
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def server_settings(server: ChromaServer, **overrides: object) -> StoreSettings:
+    """Settings that point at `server`, whatever the environment says."""
+    return StoreSettings.from_env(
+        {}, chroma_mode="server", chroma_host=server.host, chroma_port=server.port, **overrides
+    )
+
+
+def unique_collection() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+def drop_collections(client: ClientAPI, name: str) -> None:
+    """Delete the Store collections `<name>_*` that exist, so a shared server stays small."""
+    for suffix in ("chunks", "pages", "documents"):
+        with contextlib.suppress(NotFoundError):
+            client.delete_collection(f"{name}_{suffix}")
+
+
+@pytest.fixture(
+    params=["embedded", pytest.param("server", marks=pytest.mark.server)],
+)
+def store(
+    request: pytest.FixtureRequest, embedder: Embedder, atp_data_dir: Path
+) -> Iterator[Store]:
+    """A fresh, empty Store per test: an embedded folder in tmp_path, or a new collection
+    prefix on the session's Chroma server (so tests never see each other's documents)."""
+    if request.param == "embedded":
+        client = connect(StoreSettings.from_env({}, data_dir=atp_data_dir))
+        yield Store(client, embedder, "atp")
+        return
+    server: ChromaServer = request.getfixturevalue("chroma_server")
+    name = unique_collection()
+    client = connect(server_settings(server))
+    yield Store(client, embedder, name)
+    drop_collections(client, name)

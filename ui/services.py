@@ -1,0 +1,205 @@
+"""What the app's handlers share: the store, an assistant per backend, and one ingest at a time.
+
+Nothing heavy happens on construction, so the page is served at once; the store, the
+embedding model and the keyword index are opened on first use or by `start_background()`.
+A store that could not be opened (a Chroma server that is down) is retried on the next use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.backends import Backend, get_backend
+from assistant.chat import Assistant
+from assistant.retrieval import Retriever
+from assistant.settings import AssistantSettings
+from ingest import catalogue
+from ingest.pipeline import Pipeline, Progress
+from ingest.settings import IngestSettings
+from ui.settings import AppSettings
+from ui.uploads import PDF_SIGNATURE
+from vectorstore import open_store
+from vectorstore.records import DocumentInfo
+from vectorstore.settings import StoreSettings
+from vectorstore.store import Store
+
+log = logging.getLogger("atp.app")
+
+
+class Busy(RuntimeError):
+    """Another ingest is running; the message says which."""
+
+
+@dataclass
+class Services:
+    store_settings: StoreSettings
+    assistant_settings: AssistantSettings = field(default_factory=AssistantSettings)
+    ingest_settings: IngestSettings = field(default_factory=IngestSettings)
+    app_settings: AppSettings = field(default_factory=AppSettings)
+    store_factory: Callable[[StoreSettings], Store] = open_store
+
+    def __post_init__(self) -> None:
+        self._store: Store | None = None
+        self._retriever: Retriever | None = None
+        self._backends: dict[str, Backend] = {}
+        self._open_lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+        self.activity: str | None = None  # what the running ingest does, for the status line
+        self.ready = False  # model and keyword index warm
+        self._warm_up_thread: threading.Thread | None = None
+        self.startup_error: str | None = None
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None, **app_overrides: object) -> Services:
+        """Every setting from arguments > ATP_* environment > defaults; bad values raise here."""
+        return cls(
+            StoreSettings.from_env(data_dir=data_dir),
+            AssistantSettings.from_env(),
+            IngestSettings.from_env(),
+            AppSettings.from_env(**app_overrides),
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.store_settings.data_dir).expanduser().resolve()
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.ingest_settings.max_download_mb * 1024 * 1024
+
+    # -- the index and the answerers ------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use; raises StoreUnavailable while a server is down."""
+        with self._open_lock:
+            if self._store is None:
+                self._store = self.store_factory(self.store_settings)
+                self._retriever = Retriever(self._store)
+            return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        self.store  # noqa: B018 - opens it
+        assert self._retriever is not None
+        return self._retriever
+
+    def backend_names(self) -> list[str]:
+        """The configured backend first, then the offline extractive one."""
+        return list(dict.fromkeys([self.assistant_settings.backend, "extractive"]))
+
+    def assistant(self, backend: str | None = None) -> Assistant:
+        """An assistant on the shared store and warm indexes; raises BackendError if unusable."""
+        name = backend if backend in self.backend_names() else self.assistant_settings.backend
+        store, retriever = self.store, self.retriever
+        with self._open_lock:
+            if name not in self._backends:
+                self._backends[name] = get_backend(name, self.assistant_settings)
+            chosen = self._backends[name]
+        return Assistant(store, chosen, self.assistant_settings, retriever)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def pdf_path(self, doc_id: str) -> Path | None:
+        """The cached PDF of an ingested document, if it is a file inside the data dir."""
+        info = self.store.document(doc_id) if doc_id else None
+        if info is None or not info.cached_path:
+            return None
+        path = Path(info.cached_path).resolve()
+        if not path.is_relative_to(self.data_dir) or not path.is_file():
+            return None
+        with path.open("rb") as fh:
+            if PDF_SIGNATURE not in fh.read(1024):
+                return None
+        return path
+
+    def pdf_ids(self) -> set[str]:
+        """Documents whose PDF the app can serve (by the cheap checks; the route re-checks)."""
+        return {d.id for d in self.documents() if d.cached_path}
+
+    def doc_types(self) -> list[str]:
+        """Publication types in the index, for the filter (catalogue records count by entry)."""
+        types: set[str] = set()
+        for info in self.documents():
+            if info.id == "catalogue":
+                types |= {p.type for p in catalogue.publications()}
+            else:
+                types.add(info.doc_type)
+        return sorted(types)
+
+    # -- ingesting ------------------------------------------------------------------------
+
+    def pipeline(self, progress: Progress | None = None) -> Pipeline:
+        return Pipeline(self.store, self.ingest_settings, self.data_dir, progress)
+
+    @contextmanager
+    def ingesting(self, activity: str) -> Iterator[None]:
+        """Hold the one ingest slot; raises Busy instead of queueing behind a long run."""
+        if not self._ingest_lock.acquire(blocking=False):
+            raise Busy(
+                f"Another ingest is running ({self.activity or 'working'}); "
+                "try again when it has finished."
+            )
+        self.activity = activity
+        try:
+            yield
+        finally:
+            self.activity = None
+            self._ingest_lock.release()
+        self.refresh_in_background()
+
+    def refresh_in_background(self) -> None:
+        """Rebuild the keyword index for the changed documents before the next question needs it."""
+        threading.Thread(target=self._refresh, name="atp-refresh", daemon=True).start()
+
+    def _refresh(self) -> None:
+        try:
+            self.retriever.keyword_index()
+        except Exception as exc:  # the next question reports it properly
+            log.warning("could not refresh the keyword index: %s", exc)
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def start_background(self) -> threading.Thread:
+        """Warm the model and indexes; on an empty index, add the records that need no network."""
+        thread = threading.Thread(target=self._warm_up, name="atp-warm-up", daemon=True)
+        self._warm_up_thread = thread
+        thread.start()
+        return thread
+
+    @property
+    def warming(self) -> bool:
+        """True while start-up preparation runs (a failed one is retried by the next question)."""
+        return self._warm_up_thread is not None and self._warm_up_thread.is_alive()
+
+    def _warm_up(self) -> None:
+        try:
+            if not self.documents():
+                self.ingest_records()
+            self.store.embedder.encode(["warm up"])
+            self.retriever.keyword_index()
+            self.ready = True
+            self.startup_error = None
+        except Exception as exc:
+            self.startup_error = f"{type(exc).__name__}: {exc}"
+            log.warning("start-up preparation failed (retried on the next question): %s", exc)
+
+    def ingest_records(self) -> None:
+        """The milestones and catalogue records: package data, so no network is needed."""
+        try:
+            with self.ingesting("adding the programme milestones and catalogue records"):
+                pipeline = self.pipeline()
+                for report in (pipeline.ingest_milestones(), pipeline.ingest_catalogue_records()):
+                    log.info(report.line())
+        except Busy:
+            pass  # someone is already ingesting; they will fill the index
