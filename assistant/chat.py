@@ -10,11 +10,17 @@ from dataclasses import replace
 from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import Backend
 from assistant.citations import check, related
-from assistant.evidence import rank_sentences, strength
+from assistant.evidence import (
+    matches_only_the_topic,
+    names_an_absent_year,
+    rank_sentences,
+    strength,
+)
 from assistant.followup import standalone_question
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
+from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
@@ -27,6 +33,8 @@ EMPTY_INDEX = (
     "upload them in the Library tab)."
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MILESTONE_WORD = re.compile(r"\bmilestones?\b", re.I)
+TOP_EVIDENCE = 5  # passages judged for the evidence strength
 
 
 class Assistant:
@@ -129,24 +137,35 @@ class Assistant:
 
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
         index = self.retriever.keyword_index()
-        if index.unknown(retrieval.query_tokens):
+        query = retrieval.query_tokens
+        if index.unknown(query):
             return 0.0  # it asks about something no indexed text mentions
-        words = [t for t in retrieval.query_tokens if not t.isdigit()]
-        best = 0.0
-        for cand in retrieval.candidates[:3]:
-            chunk = cand.chunk
+        top = retrieval.candidates[:TOP_EVIDENCE]
+        period = retrieval.period
+        in_period = [
+            c.chunk
+            for c in top
+            if period
+            and c.chunk.year
+            and period.overlaps(c.chunk.period_start or c.chunk.year, c.chunk.year)
+        ]
+        asks_for_milestones = bool(period and _MILESTONE_WORD.search(prompt.standalone))
+        if asks_for_milestones and not index.milestones_in(period):
+            return 0.0  # the timeline has no milestone in the period asked about
+        words = [t for t in query if not t.isdigit()]
+        for chunk in (c.chunk for c in top[:3]):
             if (
-                retrieval.period
+                chunk in in_period
                 and chunk.kind == MILESTONE
-                and chunk.year
-                and retrieval.period.overlaps(chunk.period_start or chunk.year, chunk.year)
-                and (not words or index.coverage(words, chunk.text) >= 0.5)
+                and (asks_for_milestones or not words or index.coverage(words, chunk.text) >= 0.5)
             ):
                 return 1.0  # a dated programme record of the period, about what was asked
-            coverage = index.coverage(
-                retrieval.query_tokens, f"{cand.chunk.title} {cand.chunk.text}"
-            )
-            best = max(best, coverage)
+        passages = [set(tokens(f"{c.chunk.title} {c.chunk.text}")) for c in top]
+        if names_an_absent_year(query, passages, bool(in_period)):
+            return 0.0
+        if matches_only_the_topic(query, passages, index):
+            return 0.0
+        best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
         # A keyword-only candidate has no dense score; the question's topicality is the best one.
         return strength(max(c.dense for c in retrieval.candidates), best)
 

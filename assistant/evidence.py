@@ -38,3 +38,33 @@ def strength(dense: float, coverage: float) -> float:
     """How well a passage answers the question: the share of the question's weight it contains,
     or nothing when it is semantically off-topic. Calibrated on eval/ (see the README)."""
     return coverage if dense >= OFF_TOPIC else 0.0
+
+
+def matches_only_the_topic(
+    query_tokens: Sequence[str], passages: Sequence[set[str]], index: KeywordIndex
+) -> bool:
+    """True when the words that set the question apart are in none of the best passages.
+
+    Words every top passage shares ("ICMPD", "programme") only say the topic is right; if the
+    rest of the question ("budget", "head") carries real weight and appears nowhere among the
+    best three, the passages are about the programme but not about what was asked.
+    """
+    words = [t for t in dict.fromkeys(query_tokens) if not t.isdigit()]
+    if not words or not passages:
+        return False
+    specific = [t for t in words if not all(t in p for p in passages)]
+    weight = sum(index.idf(t) for t in specific)
+    if weight < SPECIFIC_SHARE * sum(index.idf(t) for t in words):
+        return False
+    return not any(t in p for t in specific for p in passages[:3])
+
+
+SPECIFIC_SHARE = 0.25  # calibrated on eval/: below it, the missing words are incidental verbs
+
+
+def names_an_absent_year(
+    query_tokens: Sequence[str], passages: Sequence[set[str]], dated: bool
+) -> bool:
+    """A question about 2025 is not answered by passages that neither mention nor date from it."""
+    years = {t for t in query_tokens if len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2100}
+    return bool(years) and not dated and not any(years & p for p in passages)

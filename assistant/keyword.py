@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 
+from assistant.periods import Period
 from assistant.text import tokens
-from vectorstore.records import Chunk
+from vectorstore.records import MILESTONE, Chunk
 
 
 class KeywordIndex:
@@ -47,6 +48,14 @@ class KeywordIndex:
             t
             for t in dict.fromkeys(query_tokens)
             if t not in self._idf and not t.isdigit() and t[:5] not in self._prefixes
+        ]
+
+    def milestones_in(self, period: Period) -> list[Chunk]:
+        """The timeline's records dated within the period."""
+        return [
+            c
+            for c in self.chunks
+            if c.kind == MILESTONE and c.year and period.overlaps(c.period_start or c.year, c.year)
         ]
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:

@@ -225,6 +225,37 @@ def test_an_off_topic_question_is_refused_listing_related_reading(
     assert_quotes_are_verbatim(answer, library)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # on topic (the programme, its milestones), but what it asks is in no passage
+        "What is the annual budget of the ICMPD Anti-Trafficking Programme?",
+        # names a year no passage mentions or dates from
+        "How many kidney donors did brokers recruit in Cairo in 2031?",
+        # the timeline has no milestone in that period
+        "What milestones does the programme plan for 2035?",
+    ],
+)
+def test_a_question_the_sources_only_brush_against_is_refused(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+
+    assert answer.refused, answer.text
+    assert answer.text.startswith(NOT_COVERED)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How did brokers recruit kidney donors in Cairo in 2013?",  # the study dates from 2013
+        "What were the programme's milestones in 2017?",
+    ],
+)
+def test_the_same_shapes_with_evidence_are_answered(assistant: Assistant, question: str) -> None:
+    assert not assistant.ask(question).refused
+
+
 def test_an_empty_index_says_how_to_fill_it(store: Store) -> None:
     answer = Assistant(store, ExtractiveBackend()).ask("How did brokers recruit kidney donors?")
 

@@ -1,0 +1,91 @@
+"""The evidence tests that decide a refusal, on hand-made passages with known words."""
+
+from __future__ import annotations
+
+from assistant.evidence import matches_only_the_topic, names_an_absent_year
+from assistant.keyword import KeywordIndex
+from assistant.periods import Period
+from assistant.text import tokens
+from tests.assistant.test_citations import CHUNKS
+from vectorstore.records import Chunk
+
+PROGRAMME = [
+    "ICMPD established the Anti-Trafficking Programme in 2002.",
+    "The ICMPD Anti-Trafficking Programme published referral guidelines in 2010.",
+    "The ICMPD Anti-Trafficking Programme joined ICAT in 2017.",
+]
+
+
+def index_over(texts: list[str]) -> KeywordIndex:
+    base = CHUNKS[1]
+    chunks = [
+        Chunk(**{**base.__dict__, "doc_id": f"d{i}", "text": t, "end": len(t)})
+        for i, t in enumerate(texts)
+    ]
+    filler = [
+        Chunk(**{**base.__dict__, "doc_id": f"f{i}", "text": t, "end": len(t)})
+        for i, t in enumerate(
+            ["The annual budget was approved.", "Labour inspectors visited farms."] * 5
+        )
+    ]
+    return KeywordIndex(chunks + filler)
+
+
+def passages(texts: list[str]) -> list[set[str]]:
+    return [set(tokens(t)) for t in texts]
+
+
+def test_passages_about_the_topic_but_not_the_question_are_caught() -> None:
+    index = index_over(PROGRAMME)
+    query = tokens("What is the annual budget of the ICMPD Anti-Trafficking Programme?")
+
+    assert matches_only_the_topic(query, passages(PROGRAMME), index)
+
+
+def test_a_passage_holding_the_specific_words_is_not_topic_only() -> None:
+    texts = [*PROGRAMME[:2], "The ICMPD Anti-Trafficking Programme has an annual budget."]
+    index = index_over(texts)
+    query = tokens("What is the annual budget of the ICMPD Anti-Trafficking Programme?")
+
+    assert not matches_only_the_topic(query, passages(texts), index)
+
+
+def test_a_question_fully_shared_by_every_passage_is_not_topic_only() -> None:
+    index = index_over(PROGRAMME)
+    query = tokens("ICMPD Anti-Trafficking Programme")
+
+    assert not matches_only_the_topic(query, passages(PROGRAMME), index)
+
+
+def test_a_year_no_passage_mentions_or_dates_from_is_absent() -> None:
+    query = tokens("How many referrals were made in 2025?")
+
+    assert names_an_absent_year(query, passages(PROGRAMME), dated=False)
+    assert not names_an_absent_year(query, passages(PROGRAMME), dated=True)
+    assert not names_an_absent_year(
+        query, passages(["In 2025 there were 19,125 referrals."]), dated=False
+    )
+    assert not names_an_absent_year(tokens("How many referrals?"), passages(PROGRAMME), False)
+
+
+def test_milestones_in_a_period() -> None:
+    base = CHUNKS[1]
+    records = [
+        Chunk(
+            **{
+                **base.__dict__,
+                "doc_id": "milestones",
+                "kind": "milestone",
+                "year": y,
+                "period_start": s,
+                "index": i,
+                "page": None,
+            }
+        )
+        for i, (s, y) in enumerate([(2002, 2002), (2015, 2017)])
+    ]
+    index = KeywordIndex([*records, CHUNKS[2]])
+
+    assert [c.year for c in index.milestones_in(Period(2016, 2016))] == [2017]
+    assert index.milestones_in(Period(2030, 2030)) == []
+    assert index.milestones_in(Period(2013, 2013)) == []  # a publication is not a milestone
