@@ -23,9 +23,12 @@ from ingest.errors import DownloadError
 MAX_BYTES_ENV = "ATP_MAX_DOWNLOAD_MB"
 USER_AGENT = f"icmpd-atp-assistant/0.1 (publication downloader; python-httpx/{httpx.__version__})"
 PDF_SIGNATURE = b"%PDF-"
+PDF_END = b"%%EOF"
 SNIFF_BYTES = 1024  # readers accept junk before the signature, so look this far in
+STALE_TEMP_SECONDS = 3600.0  # a temp file without a writer's PID is abandoned after this
 
 _MAX_NAME = 120
+_TEMP_NAME = re.compile(r"^\.(?P<kind>[a-z]+)-(?P<pid>\d+)-.*\.part$")
 _RETRY_STATUSES = frozenset({408, 429})  # and every 5xx
 _UNREACHABLE_ERRNOS = {
     errno.ENETUNREACH: "network unreachable",
@@ -129,8 +132,7 @@ class Downloader:
         tmp: Path | None = None
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self.cache_dir, prefix=".download-", suffix=".part")
-            tmp = Path(name)
+            fd, tmp = temp_file(self.cache_dir, "download")
             with os.fdopen(fd, "wb") as out:
                 self._stream(url, out)
             os.replace(tmp, path)
@@ -171,7 +173,7 @@ class Downloader:
 
     def _copy_body(self, response: httpx.Response, out: BinaryIO, expected: int | None) -> None:
         """Write the body to `out`, stopping as soon as it is too big or clearly not a PDF."""
-        head = b""
+        head = tail = b""
         written = 0
         try:
             for chunk in response.iter_bytes():
@@ -186,12 +188,17 @@ class Downloader:
                     if len(head) >= SNIFF_BYTES and PDF_SIGNATURE not in head:
                         raise _not_a_pdf(response, head)
                 out.write(chunk)
+                tail = (tail + chunk)[-SNIFF_BYTES:]
         except httpx.RemoteProtocolError as exc:
             raise _truncated(response, expected) from exc
         if PDF_SIGNATURE not in head:
             raise _not_a_pdf(response, head)
         if expected is not None and response.num_bytes_downloaded < expected:
             raise _truncated(response, expected)
+        if _close_delimited(response) and PDF_END not in tail:
+            # Without a length or chunked framing, a dropped connection looks like the end of
+            # the body; only the PDF's own end marker tells a whole file from a cut one.
+            raise _truncated(response, None)
 
 
 def _checked_url(url: str) -> httpx.URL:
@@ -206,6 +213,52 @@ def _checked_url(url: str) -> httpx.URL:
     if not parsed.host:
         raise DownloadError(url, "URL has no host name")
     return parsed
+
+
+def temp_file(folder: Path, kind: str) -> tuple[int, Path]:
+    """A hidden temp file in `folder` named after this process, so a later run can tell an
+    abandoned one (its writer was killed) from one another process is still writing."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{kind}-{os.getpid()}-", suffix=".part")
+    return fd, Path(name)
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temp files left by killed writers (a dead PID, or no PID and an hour old)."""
+    removed = 0
+    for path in folder.glob("*.part") if folder.is_dir() else ():
+        match = _TEMP_NAME.match(path.name)
+        try:
+            if match:
+                stale = not _is_running(int(match["pid"]))
+            else:  # written before temp names carried a PID
+                stale = time.time() - path.stat().st_mtime > STALE_TEMP_SECONDS
+            if stale:
+                path.unlink()
+                removed += 1
+        except OSError:  # gone already, or not ours to delete
+            continue
+    return removed
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _close_delimited(response: httpx.Response) -> bool:
+    """True when only the connection closing marks the end of the body."""
+    headers = response.headers
+    return (
+        "content-length" not in headers
+        and "chunked" not in headers.get("transfer-encoding", "").lower()
+    )
 
 
 def _looks_like_pdf(path: Path) -> bool:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +22,7 @@ import numpy as np
 
 from ingest import catalogue
 from ingest.chunking import chunk_pages
-from ingest.download import Downloader, DownloadPolicy
+from ingest.download import Downloader, DownloadPolicy, remove_stale_temp_files, temp_file
 from ingest.errors import IngestError
 from ingest.pdf import ParsedPdf, read_pdf
 from ingest.settings import IngestSettings
@@ -46,6 +45,7 @@ class DocReport:
     empty_pages: int = 0
     error: str | None = None
     seconds: float = 0.0
+    url: str | None = None  # where a downloaded document came from, named when it fails
 
     @property
     def failed(self) -> bool:
@@ -53,7 +53,8 @@ class DocReport:
 
     def line(self) -> str:
         if self.failed:
-            return f"FAILED   {self.doc_id}: {self.error}"
+            where = f" (URL {self.url})" if self.url else ""
+            return f"FAILED   {self.doc_id}: {self.error}{where}"
         extra = f", {self.empty_pages} pages without text" if self.empty_pages else ""
         detail = f" ({self.pages} pages, {self.chunks} chunks{extra})" if self.pages else ""
         note = f" - {self.error}" if self.error else ""
@@ -144,6 +145,8 @@ class Pipeline:
         started = time.perf_counter()
         report = RunReport()
         report.removed_orphans = self.store.collect_garbage()
+        for folder in (self.library, self.data_dir / "downloads"):
+            remove_stale_temp_files(folder)  # left by a run killed while writing a file
         self.progress.documents(len(sources))
         committed = {d.id: d for d in self.store.documents()}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
@@ -311,7 +314,10 @@ class Pipeline:
         """Fetch, hash and parse (runs in the parse thread); never raises for a bad document."""
         old = committed.get(source.doc_id)
         report = DocReport(
-            source.doc_id, source.title or source.doc_id, "added" if old is None else "replaced"
+            source.doc_id,
+            source.title or source.doc_id,
+            "added" if old is None else "replaced",
+            url=source.url,
         )
         started = time.perf_counter()
         try:
@@ -440,13 +446,13 @@ class Pipeline:
         target = self.library / f"{doc_id}.{version}.pdf"
         if target.exists():  # the version names the content, so this is the same file
             return target
-        fd, tmp = tempfile.mkstemp(dir=self.library, suffix=".part")
+        fd, tmp = temp_file(self.library, "copy")
         os.close(fd)
         try:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         return target
 
     def _drop_copies(self, doc_id: str, keep: Path | None) -> None:

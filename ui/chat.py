@@ -40,6 +40,7 @@ class Exchange:
     answer: Answer | None = None
     error: str | None = None
     partial: str | None = None  # text streamed so far, until the checked answer arrives
+    pdf_ids: frozenset[str] = frozenset()  # PDFs the app could serve when this was answered
 
 
 def make_filters(
@@ -65,11 +66,14 @@ def history(exchanges: Sequence[Exchange]) -> list[Turn]:
 
 
 def messages(exchanges: Sequence[Exchange], pdf_ids: set[str] | None = None) -> list[Message]:
+    """The chat's HTML. Without current `pdf_ids` (not looked up yet, or the index is down),
+    each answer keeps the PDF links it had, rather than losing them all."""
     out: list[Message] = []
     for turn, ex in enumerate(exchanges):
         out.append({"role": "user", "content": render.question_html(ex.question)})
         if ex.answer is not None:
-            content = render.answer_html(ex.answer, turn, pdf_ids or set())
+            links = ex.pdf_ids if pdf_ids is None else pdf_ids
+            content = render.answer_html(ex.answer, turn, links)
         elif ex.error is not None:
             content = render.error_html(ex.error)
         else:
@@ -98,7 +102,7 @@ class ChatHandlers:
             yield messages(done), done, ""
             return
         current = Exchange(question)
-        pdf_ids: set[str] = set()
+        pdf_ids: set[str] | None = None
         yield messages([*done, current]), done, ""
         try:
             assistant = self.services.assistant(backend)
@@ -107,7 +111,9 @@ class ChatHandlers:
             text = ""
             for event in assistant.stream(question, history(done), filters):
                 if isinstance(event, Answer):
-                    current = replace(current, answer=event, partial=None)
+                    current = replace(
+                        current, answer=event, partial=None, pdf_ids=frozenset(pdf_ids)
+                    )
                 else:
                     text += event
                     current = replace(current, partial=text)
@@ -135,7 +141,7 @@ def describe(exc: Exception) -> str:
     """Words for the chat, not a traceback (that goes to the log)."""
     if isinstance(exc, StoreUnavailable):
         return (
-            f"The index cannot be reached right now: {exc}. "
+            f"The index cannot be reached right now: {exc.problem.rstrip('.')}. "
             "Nothing was lost; press Retry when it is back."
         )
     if isinstance(exc, StoreError | EmbeddingModelError | BackendError):

@@ -8,4 +8,12 @@ class StoreError(RuntimeError):
 
 
 class StoreUnavailable(StoreError):
-    """The Chroma server cannot be reached; retrying later may work."""
+    """The Chroma server cannot be reached; retrying later may work.
+
+    `problem` is what went wrong without the advice, for edges that give their own (the chat
+    has a Retry button; repeating "retry" after the message reads as a stutter).
+    """
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem or message

@@ -55,9 +55,9 @@ def _translated() -> Iterator[None]:
         raise
     except Exception as exc:
         if _is_connection_error(exc):
+            problem = f"the Chroma server stopped answering ({type(exc).__name__})"
             raise StoreUnavailable(
-                f"the Chroma server stopped answering ({type(exc).__name__}); the index is "
-                "unchanged - retry when it is back"
+                f"{problem}; the index is unchanged - retry when it is back", problem
             ) from exc
         raise
 
