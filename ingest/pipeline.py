@@ -55,8 +55,12 @@ class DocReport:
         if self.failed:
             where = f" (URL {self.url})" if self.url else ""
             return f"FAILED   {self.doc_id}: {self.error}{where}"
-        extra = f", {self.empty_pages} pages without text" if self.empty_pages else ""
-        detail = f" ({self.pages} pages, {self.chunks} chunks{extra})" if self.pages else ""
+        extra = f", {_count(self.empty_pages, 'page')} without text" if self.empty_pages else ""
+        detail = (
+            f" ({_count(self.pages, 'page')}, {_count(self.chunks, 'chunk')}{extra})"
+            if self.pages
+            else ""
+        )
         note = f" - {self.error}" if self.error else ""
         return f"{self.status:<8} {self.doc_id}{detail}{note}"
 
@@ -476,3 +480,7 @@ def _replace_info(info: DocumentInfo, **changes: object) -> DocumentInfo:
 
 
 ProgressFactory = Callable[[], Progress]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -14,7 +14,7 @@ from ingest import catalogue
 from ingest import sources as sources_module
 from ingest.cli import cli
 from ingest.errors import IngestError
-from ingest.pipeline import CATALOGUE_ID, MILESTONES_ID, Pipeline
+from ingest.pipeline import CATALOGUE_ID, MILESTONES_ID, DocReport, Pipeline
 from ingest.settings import IngestSettings
 from ingest.sources import Source, file_hash, from_path
 from tests import pdf_factory
@@ -464,3 +464,11 @@ def test_catalogue_command_without_network_exits_non_zero(
     assert f"FAILED   trm-eu-guidelines: cannot reach {host} (connection refused)" in result.output
     check = Store(connect(StoreSettings.from_env({}, data_dir=atp_data_dir)), embedder)
     assert check.counts()["milestones"] == 27
+
+
+def test_report_lines_count_in_words() -> None:
+    one = DocReport("memo", "Memo", "added", pages=1, chunks=1, empty_pages=1)
+    many = DocReport("study", "Study", "replaced", pages=12, chunks=30, empty_pages=2)
+
+    assert one.line() == "added    memo (1 page, 1 chunk, 1 page without text)"
+    assert many.line() == "replaced study (12 pages, 30 chunks, 2 pages without text)"
