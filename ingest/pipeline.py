@@ -27,7 +27,7 @@ from ingest.errors import IngestError
 from ingest.pdf import ParsedPdf, read_pdf
 from ingest.settings import IngestSettings
 from ingest.sources import Source, file_hash, from_folder, title_from_name
-from vectorstore.records import MILESTONE, PUBLICATION, Chunk, DocumentInfo, Page
+from vectorstore.records import MILESTONE, PUBLICATION, Chunk, DocumentInfo, Kind, Page
 from vectorstore.store import Store
 
 MILESTONES_ID = "milestones"
@@ -242,18 +242,16 @@ class Pipeline:
                 zip(texts, chunk_meta, strict=True)
             )
         ]
-        info = DocumentInfo(
-            id=MILESTONES_ID,
-            title="Highlights and Milestones 2002-2023",
-            year=None,
-            doc_type="milestone",
-            kind=MILESTONE,
-            url=None,
-            pages=0,
-            chunks=len(chunks),
-            content_hash=content_hash,
-            version=version,
-            source="package data: ingest/data/milestones.json",
+        title = "Highlights and Milestones 2002-2023"
+        info = _record_info(
+            MILESTONES_ID,
+            title,
+            "milestone",
+            MILESTONE,
+            chunks,
+            content_hash,
+            version,
+            "milestones.json",
         )
         return self._write_records(info, chunks, force)
 
@@ -281,18 +279,16 @@ class Pipeline:
             )
             for i, p in enumerate(pubs)
         ]
-        info = DocumentInfo(
-            id=CATALOGUE_ID,
-            title="Publication catalogue",
-            year=None,
-            doc_type="catalogue",
-            kind=PUBLICATION,
-            url=None,
-            pages=0,
-            chunks=len(chunks),
-            content_hash=content_hash,
-            version=version,
-            source="package data: ingest/data/publications.json",
+        title = "Publication catalogue"
+        info = _record_info(
+            CATALOGUE_ID,
+            title,
+            "catalogue",
+            PUBLICATION,
+            chunks,
+            content_hash,
+            version,
+            "publications.json",
         )
         return self._write_records(info, chunks, force)
 
@@ -484,3 +480,29 @@ ProgressFactory = Callable[[], Progress]
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _record_info(
+    doc_id: str,
+    title: str,
+    doc_type: str,
+    kind: Kind,
+    chunks: list[Chunk],
+    content_hash: str,
+    version: str,
+    data_file: str,
+) -> DocumentInfo:
+    """The document record of package-data records: no pages, no PDF, one version."""
+    return DocumentInfo(
+        id=doc_id,
+        title=title,
+        year=None,
+        doc_type=doc_type,
+        kind=kind,
+        url=None,
+        pages=0,
+        chunks=len(chunks),
+        content_hash=content_hash,
+        version=version,
+        source=f"package data: ingest/data/{data_file}",
+    )
