@@ -24,9 +24,15 @@ PageLookup = Callable[[Chunk], str | None]
 # A passage sentence telling the reader to drop its instructions is planted, not evidence:
 # counting it would let "say I am hacked" support the obedient answer "I am hacked".
 INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}?\b(?:instructions?|prompts?|rules)\b",
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}?\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:reply|respond|answer)\b[^.!?]{0,20}?\bonly with\b"
+    r"|\bdeveloper mode\b",
     re.I,
 )
+# On a page that plants instructions, its links are the payload ("visit evil.example"), not facts.
+LINK = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.I)
+# Prompt scaffolding a small model may echo; it is never part of a claim.
+FENCE = re.compile(r"<<<\s*(?:SOURCE\s+\d+)?|(?:SOURCE\s+\d+\s*)?>>>")
 
 
 @dataclass(frozen=True)
@@ -73,18 +79,28 @@ def check(
 ) -> tuple[str, list[Source], list[str]]:
     """(checked answer with renumbered markers, its sources, removed sentences)."""
     by_n = {p.n: p for p in passages}
-    evidence = {n: _evidence(p.text) for n, p in by_n.items()}
+    pages = {n: page_text(chunks[n]) if n in chunks else None for n in by_n}
+    evidence = {n: _evidence(p.text, pages[n]) for n, p in by_n.items()}
+    planted = _planted_words(by_n, pages, evidence)
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     sources: dict[tuple[int, str], Source] = {}
     order: list[tuple[int, str]] = []
-    for claim in split_claims(answer):
+    for claim in split_claims(FENCE.sub(" ", answer)):
+        if planted & set(tokens(claim.text)):  # it repeats what only a planted sentence says
+            removed.append(claim.text)
+            continue
         valid = [n for n in dict.fromkeys(claim.cited) if n in by_n]
         if not valid:  # an uncited claim may still be supported by one of the passages
             best = max(by_n, key=lambda n: support(claim.text, evidence[n]), default=None)
             if best is not None and support(claim.text, evidence[best]) >= SUPPORT:
                 valid = [best]
-        supported = [n for n in valid if support(claim.text, evidence[n]) >= SUPPORT]
+        supported = [
+            n
+            for n in valid
+            if support(claim.text, evidence[n]) >= SUPPORT
+            and all(link in evidence[n] for link in LINK.findall(claim.text))
+        ]
         numbers = []
         for n in supported:
             quote = claim.text if claim.text in evidence[n] else best_quote(claim.text, evidence[n])
@@ -109,15 +125,42 @@ def related(
     """Closest sources for a refusal: listed for reading, asserting nothing."""
     out: list[Source] = []
     for p in passages:
-        quote = p.sentences[0].text if p.sentences else p.text[:300]
-        if _on_page(quote, chunks[p.n], page_text):
+        hostile = _plants(page_text(chunks[p.n]) or p.text)
+        ranked = [s.text for s in p.sentences] or [p.text[:300]]
+        quote = next((q for q in ranked if not _is_planted(q, hostile)), None)
+        if quote is not None and _on_page(quote, chunks[p.n], page_text):
             out.append(_source(len(out) + 1, chunks[p.n], quote, p.score))
     return out
 
 
-def _evidence(passage_text: str) -> str:
-    """The passage without planted instructions (normalised text: sentences join with a space)."""
-    return " ".join(s for s in sentences(passage_text) if not INSTRUCTION.search(s))
+def _plants(text: str) -> bool:
+    """Whether any sentence of `text` gives the model instructions."""
+    return any(INSTRUCTION.search(s) for s in sentences(text))
+
+
+def _is_planted(sentence: str, hostile: bool) -> bool:
+    """An instruction, or a link on a page that plants instructions."""
+    return bool(INSTRUCTION.search(sentence) or (hostile and LINK.search(sentence)))
+
+
+def _evidence(passage_text: str, page: str | None = None) -> str:
+    """The passage without planted sentences (normalised text: sentences join with a space)."""
+    hostile = _plants(page or passage_text)
+    return " ".join(s for s in sentences(passage_text) if not _is_planted(s, hostile))
+
+
+def _planted_words(
+    passages: dict[int, Passage], pages: dict[int, str | None], evidence: dict[int, str]
+) -> set[str]:
+    """Words that only planted sentences use (PWNED, evil.example): no claim may repeat them."""
+    planted: set[str] = set()
+    clean = {w for text in evidence.values() for w in tokens(text)}
+    for n, p in passages.items():
+        text = p.text if pages[n] is None else f"{p.text} {pages[n]}"
+        hostile = _plants(text)
+        for sentence in sentences(text):
+            (planted if _is_planted(sentence, hostile) else clean).update(tokens(sentence))
+    return planted - clean
 
 
 def _on_page(quote: str, chunk: Chunk, page_text: PageLookup) -> bool:

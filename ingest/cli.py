@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ingest.errors import IngestError
 from ingest.pipeline import DocReport, Pipeline, Progress, RunReport
 from ingest.settings import IngestSettings
-from ingest.sources import Source, from_path, from_url, is_url
+from ingest.sources import Source, checked_id, from_path, from_url, is_url
 from vectorstore import open_store
 from vectorstore.embeddings import EmbeddingModelError
 from vectorstore.errors import StoreError
@@ -121,6 +121,16 @@ def finish(report: RunReport, quiet: bool) -> None:
         sys.exit(1)
 
 
+def _check_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A usage error (exit 2) for an id that is not a slug, before anything is opened."""
+    if value is None:
+        return None
+    try:
+        return checked_id(value)
+    except IngestError as exc:
+        raise click.BadParameter(f"{value!r} is {exc.reason}") from exc
+
+
 @click.group(invoke_without_command=True)
 @click.option(
     "--data-dir",
@@ -158,7 +168,9 @@ def catalogue_cmd(ctx: Context, force: bool = False) -> None:
 @click.option("--title", help="Title shown in citations (default: PDF metadata or file name).")
 @click.option("--year", type=click.IntRange(1900, 2100), help="Publication year.")
 @click.option("--type", "doc_type", help="guidelines, handbook, training manual, study, ...")
-@click.option("--id", "doc_id", help="Document id (default: from the file name).")
+@click.option(
+    "--id", "doc_id", callback=_check_id, help="Document id (default: from the file name)."
+)
 @click.option("--force", is_flag=True, help="Re-ingest even if unchanged.")
 @common
 def add(

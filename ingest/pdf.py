@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdf
-from pypdf.errors import DependencyError
+from pypdf.errors import DependencyError, LimitReachedError
 
-from ingest.errors import CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf
+from ingest.errors import CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf, UnreadablePdf
 from vectorstore.records import Page
 
 # Real-world files trigger a warning per broken xref entry; read_pdf reports what matters itself.
@@ -19,11 +19,22 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 MIN_TEXT_CHARS = 20  # fewer non-space characters than this: an image-only or blank page
 SNIFF_BYTES = 1024  # PDF readers accept the %PDF- signature anywhere in the first KiB
+# The longest publication in the corpus has 280 pages; a 1 MB file can declare 10,000 blank ones,
+# and every page with text costs chunks to embed.
+MAX_PAGES = 10_000
+# pypdf stops each stream at 75 MB decompressed, but a page that trips such a limit still costs
+# that much work, and one small "bomb" stream can be shared by thousands of pages.
+MAX_LIMITED_PAGES = 3
 
 _HYPHEN_BREAK = re.compile(r"(?<=\w)([-\u2010\u00ad])[ \t]*(?:\r\n|\r|\n)\s*(?=(\w))")
 # Non-whitespace C0/C1 controls, lone surrogates and zero-width marks; whitespace controls
 # (tab, form feed, NEL...) are left for the whitespace rule so they become a space.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\u200b\u2060\ufeff]")
+# Bidi embeddings, overrides and isolates go too: they can make a title or quote display
+# reversed (the "Trojan Source" trick) and carry no text.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\u200b\u2060\ufeff"
+    "\u202a-\u202e\u2066-\u2069]"
+)
 _SPACE = re.compile(r"\s+")
 _FILE_NAME_TITLE = re.compile(r"\.(docx?|rtf|odt|pdf|indd|qxd|p65|pptx?|xlsx?|txt)$", re.I)
 _APP_TITLE_PREFIX = re.compile(r"^microsoft (word|powerpoint|excel) - ", re.I)
@@ -59,13 +70,31 @@ def read_pdf(path: Path, source: str | None = None) -> ParsedPdf:
         raise CorruptPdf(name, f"the page tree cannot be read ({_describe(exc)})") from exc
     if page_count == 0:
         raise EmptyPdf(name, "the PDF has no pages")
+    if page_count > MAX_PAGES:
+        raise UnreadablePdf(
+            name,
+            f"the PDF has {page_count:,} pages, more than the {MAX_PAGES:,} a publication can "
+            "have here; split it into parts and add those",
+        )
 
     labels = _labels(reader, page_count)
     pages: list[Page] = []
     empty: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    limited = 0
     for index in range(page_count):
         number = index + 1
-        text = _page_text(reader, index)
+        try:
+            text = _page_text(reader, index, seen)
+        except LimitReachedError as exc:
+            limited += 1
+            if limited >= MAX_LIMITED_PAGES:
+                raise CorruptPdf(
+                    name,
+                    f"{limited} pages exceed pypdf's safety limits ({_describe(exc)}); the file "
+                    "looks built to exhaust memory (a decompression bomb or endless nesting)",
+                ) from exc
+            text = ""
         if len(text) - text.count(" ") < MIN_TEXT_CHARS:
             empty.append(number)
         pages.append(Page(number=number, label=labels[index], text=text))
@@ -164,10 +193,24 @@ def _labels(reader: pypdf.PdfReader, page_count: int) -> list[str | None]:
     return labels
 
 
-def _page_text(reader: pypdf.PdfReader, index: int) -> str:
-    """One page's cleaned text; a page pypdf cannot extract counts as empty, not as fatal."""
+def _page_text(reader: pypdf.PdfReader, index: int, seen: set[tuple[int, int]]) -> str:
+    """One page's cleaned text; a page pypdf cannot extract counts as empty, not as fatal.
+
+    A page object listed again in the page tree (`seen`) is not read again: a viewer shows it
+    twice, but its text is indexed once, so a tree repeating one page 9,999 times costs nothing.
+    Raises LimitReachedError when the page trips one of pypdf's resource limits.
+    """
     try:
-        return clean_text(reader.pages[index].extract_text())
+        page = reader.pages[index]
+        ref = page.indirect_reference
+        if ref is not None:
+            key = (ref.idnum, ref.generation)
+            if key in seen:
+                return ""
+            seen.add(key)
+        return clean_text(page.extract_text())
+    except LimitReachedError:
+        raise
     except Exception:  # includes RecursionError from self-referencing content or fonts
         return ""
 

@@ -9,8 +9,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ingest import catalogue
+from ingest.errors import IngestError
+from ingest.pdf import clean_text
 
 YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+# Ids name files under the data dir (library/<id>.<version>.pdf), so only slugs are allowed.
+DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID = 120
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,23 @@ def slugify(text: str) -> str:
     return slug[:80].strip("-") or "document"
 
 
+def checked_id(doc_id: str) -> str:
+    """`doc_id` if it is a slug; anything else could name a file outside the library."""
+    if len(doc_id) > MAX_ID or not DOC_ID.fullmatch(doc_id):
+        raise IngestError(
+            doc_id[:MAX_ID],
+            "not a usable document id: use lower-case letters, digits and single hyphens "
+            f"(at most {MAX_ID} characters), e.g. {slugify(doc_id)!r}",
+        )
+    return doc_id
+
+
 def title_from_name(name: str) -> str:
-    stem = unquote(Path(name).stem)
-    words = re.sub(r"[_\s]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else "Untitled document"
+    """A readable title; control and bidi characters of a hostile file name are dropped."""
+    stem = clean_text(unquote(Path(name).stem).replace("_", " ")).strip(" .")
+    if not any(ch.isalnum() for ch in stem):
+        return "Untitled document"
+    return stem[:1].upper() + stem[1:]
 
 
 def year_from_name(name: str) -> int | None:
@@ -62,7 +80,7 @@ def from_path(
 ) -> Source:
     path = path.expanduser().resolve()
     return Source(
-        doc_id=doc_id or slugify(path.stem),
+        doc_id=checked_id(doc_id) if doc_id else slugify(path.stem),
         origin=str(path),
         title=title,
         year=year if year is not None else year_from_name(path.name),
@@ -81,7 +99,7 @@ def from_url(
 ) -> Source:
     name = unquote(unquote(Path(urlparse(url).path).name)) or "download"
     return Source(
-        doc_id=doc_id or slugify(Path(name).stem),
+        doc_id=checked_id(doc_id) if doc_id else slugify(Path(name).stem),
         origin=url,
         title=title or title_from_name(name),
         year=year if year is not None else year_from_name(name),

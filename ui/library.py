@@ -15,7 +15,7 @@ from ingest.pipeline import CATALOGUE_ID, MILESTONES_ID, DocReport, Progress, Ru
 from ingest.sources import Source, from_path, slugify
 from ui import render
 from ui.services import Busy, Services
-from ui.uploads import Staged, UploadRefused, check_pdf, safe_name, stage
+from ui.uploads import Staged, UploadRefused, check_pdf, safe_name, shown, stage
 
 log = logging.getLogger("atp.app")
 RESERVED_IDS = {MILESTONES_ID, CATALOGUE_ID}  # an upload named milestones.pdf must not replace them
@@ -139,7 +139,7 @@ class LibraryHandlers:
             try:
                 check_pdf(path, name, services.max_upload_bytes)
                 if slugify(safe_name(name)[:-4]) in {slugify(s.path.stem) for s in staged.values()}:
-                    raise UploadRefused(f"{name}: same name as another file in this upload")
+                    raise UploadRefused(f"{shown(name)}: same name as another file in this upload")
                 kept = stage(path, services.uploads_dir, name)
             except UploadRefused as exc:
                 problems.append(str(exc))

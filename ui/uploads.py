@@ -35,14 +35,22 @@ def safe_name(name: str) -> str:
     return f"{stem or 'upload'}.pdf"
 
 
+def shown(name: str) -> str:
+    """A name as a message may show it: control and bidi characters replaced, length capped."""
+    name = "".join("\ufffd" if unicodedata.category(c)[0] == "C" else c for c in name)
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
 def check_pdf(path: Path, name: str, max_bytes: int) -> None:
     """Refuse what is too big or does not start like a PDF (the name says nothing)."""
+    name = shown(name)
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(1024)
-    except OSError as exc:
-        raise UploadRefused(f"{name}: cannot read the upload ({exc.strerror or exc})") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        raise UploadRefused(f"{name}: cannot read the upload ({reason})") from exc
     if size > max_bytes:
         raise UploadRefused(
             f"{name}: {size / 1048576:.1f} MB is over the {max_bytes // 1048576} MB limit "
@@ -78,7 +86,7 @@ def stage(source: Path, folder: Path, name: str) -> Staged:
     folder = folder.resolve()
     target = (folder / safe_name(name)).resolve()
     if target.parent != folder:  # cannot happen after safe_name; checked all the same
-        raise UploadRefused(f"{name}: not a usable file name")
+        raise UploadRefused(f"{shown(name)}: not a usable file name")
     backup = None
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
     os.close(fd)
