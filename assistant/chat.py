@@ -32,7 +32,12 @@ EMPTY_INDEX = (
     "publications with `python -m ingest` (or add PDFs with `python -m ingest add FILE`, or "
     "upload them in the Library tab)."
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Terminal escape sequences go whole (ESC [ 31 m would otherwise leave "[31m" as a word);
+# then C0/C1 controls become spaces, and bidi overrides and zero-width marks, which carry no
+# text but can make a question display reversed, are dropped.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _MILESTONE_WORD = re.compile(r"\bmilestones?\b", re.I)
 TOP_EVIDENCE = 5  # passages judged for the evidence strength
 
@@ -204,8 +209,13 @@ class Assistant:
 
 
 def clean_question(question: str) -> str:
-    question = _CONTROL.sub(" ", question or "").strip()
-    return question[:MAX_QUESTION_CHARS]
+    """The question as words: no escapes or invisible marks, cut at a word boundary."""
+    question = _INVISIBLE.sub("", _ESCAPE.sub("", question or ""))
+    question = " ".join(_CONTROL.sub(" ", question).split())
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question
+    cut = question[: MAX_QUESTION_CHARS + 1]
+    return cut[: cut.rfind(" ")].rstrip() if " " in cut else cut[:MAX_QUESTION_CHARS]
 
 
 def with_backend(assistant: Assistant, backend: Backend) -> Assistant:

@@ -182,6 +182,10 @@ STOPWORDS = frozenset(
         "take",
         "took",
         "place",
+        # Question words that ask for a quantity or an owner, not for a topic
+        "many",
+        "much",
+        "whose",
     ]
 )
 

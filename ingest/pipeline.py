@@ -26,7 +26,7 @@ from ingest.download import Downloader, DownloadPolicy, remove_stale_temp_files,
 from ingest.errors import IngestError
 from ingest.pdf import ParsedPdf, read_pdf
 from ingest.settings import IngestSettings
-from ingest.sources import Source, file_hash, from_folder, title_from_name
+from ingest.sources import Source, checked_id, file_hash, from_folder, title_from_name
 from vectorstore.records import MILESTONE, PUBLICATION, Chunk, DocumentInfo, Kind, Page
 from vectorstore.store import Store
 
@@ -321,6 +321,7 @@ class Pipeline:
         )
         started = time.perf_counter()
         try:
+            checked_id(source.doc_id)  # the id names files in the library
             path = (
                 source.path if source.path is not None else self.downloader.fetch(source.url or "")
             )
@@ -340,6 +341,9 @@ class Pipeline:
             return _Prepared(source, report)
         except OSError as exc:
             report.status, report.error = "failed", f"cannot read the file ({exc.strerror or exc})"
+            return _Prepared(source, report)
+        except Exception as exc:  # one odd document must not end the run
+            report.status, report.error = "failed", _unexpected(exc)
             return _Prepared(source, report)
         report.seconds = time.perf_counter() - started
         return prepared
@@ -423,6 +427,8 @@ class Pipeline:
             self._drop_copies(info.id, keep=Path(info.cached_path))
         except IngestError as exc:
             report.status, report.error = "failed", exc.reason
+        except OSError as exc:
+            report.status, report.error = "failed", f"cannot keep a copy ({exc.strerror or exc})"
         report.seconds += time.perf_counter() - started
         self.progress.document_finished(report)
         return report
@@ -443,7 +449,9 @@ class Pipeline:
         its pages were read from.
         """
         self.library.mkdir(parents=True, exist_ok=True)
-        target = self.library / f"{doc_id}.{version}.pdf"
+        target = self.library / f"{checked_id(doc_id)}.{version}.pdf"
+        if target.resolve().parent != self.library.resolve():
+            raise IngestError(doc_id, "the document id would name a file outside the library")
         if target.exists():  # the version names the content, so this is the same file
             return target
         fd, tmp = temp_file(self.library, "copy")
@@ -476,6 +484,12 @@ def _replace_info(info: DocumentInfo, **changes: object) -> DocumentInfo:
 
 
 ProgressFactory = Callable[[], Progress]
+
+
+def _unexpected(exc: Exception) -> str:
+    """Words for a failure nobody foresaw: what kind, and what it said, on one line."""
+    said = " ".join(str(exc).split())[:200]
+    return f"could not be read ({type(exc).__name__}{': ' + said if said else ''})"
 
 
 def _count(n: int, noun: str) -> str:

@@ -16,7 +16,7 @@ import pytest
 from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import BACKENDS, get_backend
 from assistant.backends.extractive import ExtractiveBackend
-from assistant.chat import EMPTY_INDEX, MAX_QUESTION_CHARS, Assistant
+from assistant.chat import EMPTY_INDEX, MAX_QUESTION_CHARS, Assistant, clean_question
 from assistant.prompt import Turn
 from assistant.retrieval import Filters
 from assistant.settings import AssistantSettings
@@ -365,7 +365,7 @@ def test_control_characters_are_treated_as_spaces(assistant: Assistant) -> None:
 
     answer = assistant.ask("\x00How did\x07 brokers\x1b recruit\x0bkidney donors?\x7f")
 
-    assert answer.question == "How did  brokers  recruit kidney donors?"
+    assert answer.question == "How did brokers recruit kidney donors?"
     assert answer.to_json() == clean.to_json()
 
 
@@ -449,3 +449,28 @@ def test_an_obeyed_instruction_planted_in_a_pdf_is_removed(
     assert answer.removed == ["I am hacked"]
     assert answer.refused
     assert "hacked" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "\x00What did\x1b[31m the shelter\x07\x08\x7f offer?\x1b[0m",
+            "What did the shelter offer?",
+        ),
+        ("\x1b]0;a window title\x07Who funds it?", "Who funds it?"),
+        ("Which countries\u202e?seirtnuoc", "Which countries?seirtnuoc"),
+        ("zero\u200bwidth\ufeff and\u2066 isolates\u2069", "zerowidth and isolates"),
+        ("tabs\tand\nnew\r\nlines\x85 and C1", "tabs and new lines and C1"),
+        ("  \x00\x1b\x07 \t\x7f ", ""),
+    ],
+)
+def test_clean_question_keeps_only_words(raw: str, clean: str) -> None:
+    assert clean_question(raw) == clean
+
+
+def test_a_long_question_is_cut_at_a_word_boundary() -> None:
+    question = "Where is the shelter " + "in Skopje " * 400
+    cut = clean_question(question)
+    assert len(cut) <= MAX_QUESTION_CHARS and question.startswith(cut) and cut.endswith("Skopje")
+    assert clean_question("x" * (MAX_QUESTION_CHARS + 5)) == "x" * MAX_QUESTION_CHARS

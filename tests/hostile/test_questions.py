@@ -19,8 +19,8 @@ from ui.chat import ChatHandlers
 from ui.services import Services
 from vectorstore.embeddings import Embedder
 
-# Not "How many beds...": "many" is in no indexed text, and an unknown word means a refusal.
-ASK = "What did the shelter in Skopje offer?"
+# "many" is in no indexed text: a question word, not a topic, so it must not cause a refusal.
+ASK = "How many beds did the shelter in Skopje offer?"
 QUESTIONS = {
     "100-kb": ASK + " shelter beds Skopje" * 5400,
     "controls": f"\x00{ASK[:13]}\x1b[31m{ASK[13:30]}\x07\x08\x7f{ASK[30:]}\x1b[0m",
@@ -64,12 +64,10 @@ def test_chat_handler_answers_and_escapes_hostile_questions(services: Services, 
     exchange = exchanges[-1]
     assert exchange.error is None and exchange.answer is not None
     assert len(exchange.question) <= MAX_QUESTION_CHARS
-    # A refusal is a clear message too, and two cases get one: the 100 KB question is cut
-    # mid-word, and ESC becomes a space that leaves "[31m"; both stubs are unknown words.
-    if case in {"100-kb", "controls"}:
-        assert exchange.answer.refused or "42 beds" in exchange.answer.text
-    else:
-        assert "42 beds" in exchange.answer.text
+    # The 100 KB question is cut at a word boundary and escape sequences go whole, so no
+    # stub like "Skop" or "[31m" is left to look like an unknown topic.
+    assert not exchange.answer.refused
+    assert "42 beds" in exchange.answer.text
     question_html = messages[-2]["content"]
     if case == "html-js":
         assert "&lt;script&gt;alert(&quot;q&quot;)&lt;/script&gt;" in question_html
@@ -77,11 +75,6 @@ def test_chat_handler_answers_and_escapes_hostile_questions(services: Services, 
     assert len(question_html) < 2 * MAX_QUESTION_CHARS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assistant/chat.py clean_question keeps bidi overrides (U+202E), so the question "
-    "bubble can show reversed text; ui/render.py does not strip them either",
-)
 def test_a_bidi_override_in_the_question_is_not_rendered(services: Services) -> None:
     messages, _, _ = list(ChatHandlers(services).respond(f"{ASK}\u202e?seirtnuoc", []))[-1]
 
@@ -101,7 +94,7 @@ def test_assistant_cli_takes_a_100_kb_hostile_question_as_an_argument(
     # JSON carries document text verbatim ("<script>" in a quote is data); the app escapes it.
     assert not CONTROL.search(done.stdout.replace("\n", " "))
     answer = json.loads(done.stdout)
-    assert "42 beds" in answer["answer"] or answer["refused"]
+    assert "42 beds" in answer["answer"] and not answer["refused"]
     assert answer["sources"] and all(s["quote"] for s in answer["sources"])
 
 

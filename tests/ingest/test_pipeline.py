@@ -308,6 +308,55 @@ def test_broken_pdfs_are_reported_and_skipped(
 
 
 @EMBEDDED_ONLY
+def test_an_id_naming_a_path_fails_that_document_only(
+    pipeline: Pipeline, store: Store, tmp_path: Path, atp_data_dir: Path
+) -> None:
+    pdf = make_pdf(tmp_path / "in", "alpha")
+    hostile = Source(doc_id="../../escape", origin=str(pdf), path=pdf)
+
+    report = pipeline.ingest([hostile, from_path(make_pdf(tmp_path / "in", "beta"))])
+
+    assert [(d.doc_id, d.status) for d in report.documents] == [
+        ("../../escape", "failed"),
+        ("beta", "added"),
+    ]
+    assert "not a usable document id" in (report.documents[0].error or "")
+    assert not list(tmp_path.rglob("escape*"))
+    assert [d.id for d in store.documents()] == ["beta"]
+
+
+@EMBEDDED_ONLY
+def test_an_unforeseen_parser_error_fails_that_document_only(
+    pipeline: Pipeline, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A parser bug can't be produced on demand with a real PDF, so this one document's read
+    # raises what pypdf sometimes raises on odd files that are not IngestError or OSError.
+    from ingest import pipeline as pipeline_module
+
+    real_read = pipeline_module.read_pdf
+
+    def read(path: Path, origin: str):  # type: ignore[no-untyped-def]
+        if path.stem == "alpha":
+            raise ValueError("invalid literal for int() with base 10: b'x'")
+        return real_read(path, origin)
+
+    monkeypatch.setattr(pipeline_module, "read_pdf", read)
+    folder = tmp_path / "in"
+    make_pdf(folder, "alpha")
+    make_pdf(folder, "beta")
+
+    report = pipeline.sync(folder)
+
+    statuses = {d.doc_id: (d.status, d.error) for d in report.documents}
+    assert statuses["beta"] == ("added", None)
+    assert statuses["alpha"] == (
+        "failed",
+        "could not be read (ValueError: invalid literal for int() with base 10: b'x')",
+    )
+    assert_no_orphans(store)
+
+
+@EMBEDDED_ONLY
 def test_a_file_turning_bad_keeps_the_old_version(
     pipeline: Pipeline, store: Store, tmp_path: Path
 ) -> None:
