@@ -179,8 +179,16 @@ def build_app(services: Services) -> gr.Blocks:
         # -- events ------------------------------------------------------------------------
         options = [backend, year_from, year_to, types]
         chatting = {"concurrency_limit": 4, "show_progress": "minimal"}
-        for trigger in (send.click, box.submit):
-            trigger(chat.respond, [box, exchanges, *options], [chatbot, exchanges, box], **chatting)
+        # Named endpoints, so scripts (bench/load_test.py) can drive the chat and the library
+        # through gradio_client; each client is a session with its own conversation state.
+        send.click(
+            chat.respond,
+            [box, exchanges, *options],
+            [chatbot, exchanges, box],
+            api_name="ask",
+            **chatting,
+        )
+        box.submit(chat.respond, [box, exchanges, *options], [chatbot, exchanges, box], **chatting)
         for trigger in (retry.click, chatbot.retry):
             trigger(chat.retry, [exchanges, *options], [chatbot, exchanges, box], **chatting)
         for trigger in (clear.click, chatbot.clear):
@@ -235,7 +243,11 @@ def build_app(services: Services) -> gr.Blocks:
 
         admin = {"concurrency_limit": 1}
         upload.click(
-            do_upload, [files, title, doc_year, doc_type, password], [result, files], **admin
+            do_upload,
+            [files, title, doc_year, doc_type, password],
+            [result, files],
+            api_name="upload",
+            **admin,
         ).then(refresh, None, refreshed)
         remove.click(do_remove, [remove_id, password], result, **admin).then(
             refresh, None, refreshed

@@ -11,6 +11,7 @@ from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import Backend
 from assistant.citations import check, related
 from assistant.evidence import (
+    lacks_the_quantity,
     matches_only_the_topic,
     names_an_absent_year,
     rank_sentences,
@@ -170,9 +171,10 @@ class Assistant:
             return 0.0
         if matches_only_the_topic(query, passages, index):
             return 0.0
+        if lacks_the_quantity(prompt.standalone, [c.chunk.text for c in top[:3]]):
+            return 0.0
         best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
-        # A keyword-only candidate has no dense score; the question's topicality is the best one.
-        return strength(max(c.dense for c in retrieval.candidates), best)
+        return strength(retrieval.nearest, best)
 
     def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Sentence
-from assistant.text import sentence_spans
+from assistant.text import STOPWORDS, sentence_spans, stem, tokens
 
 MIN_CHARS, MAX_CHARS = 25, 600
 
@@ -68,3 +69,30 @@ def names_an_absent_year(
     """A question about 2025 is not answered by passages that neither mention nor date from it."""
     years = {t for t in query_tokens if len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2100}
     return bool(years) and not dated and not any(years & p for p in passages)
+
+
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([A-Za-z]+)?", re.I)
+_NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*)(?!\w)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
+    """True when the question asks how many or how much and no sentence of the best passages
+    gives a number (a year is not a count) beside what is counted ("hours", "staff").
+
+    Without it a catalogue record "published in 2018" would answer "how many hours of training".
+    """
+    asked = _HOW_MANY.search(question)
+    if asked is None:
+        return False
+    word = (asked.group(1) or "").lower()
+    counted = stem(word) if word and word not in STOPWORDS else None
+    for text in texts:
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            figures = [n.rstrip(".,") for n in _NUMBER.findall(sentence)]
+            if any(not _YEAR.fullmatch(n) for n in figures) and (
+                counted is None or counted in tokens(sentence)
+            ):
+                return False
+    return True

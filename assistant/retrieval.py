@@ -65,6 +65,9 @@ class Retrieval:
     query_tokens: list[str]
     period: Period | None
     candidates: list[Candidate] = field(default_factory=list)
+    # The nearest passage's cosine, whether or not it survived fusion: how on-topic the
+    # question is for this index, even when keyword matches fill every top place.
+    nearest: float = 0.0
 
 
 class Retriever:
@@ -109,6 +112,7 @@ class Retriever:
             cand = pool.setdefault(hit.chunk.id, Candidate(hit.chunk))
             cand.dense = hit.score
             cand.fused += self.dense_weight / (RRF_K + rank + 1)
+            result.nearest = max(result.nearest, hit.score)
         scores = index.scores(result.query_tokens)
         mask = np.fromiter((filters.accepts(c) for c in index.chunks), bool, len(index.chunks))
         scores = np.where(mask, scores, 0.0)

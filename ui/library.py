@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ingest.pdf import clean_text
 from ingest.pipeline import CATALOGUE_ID, MILESTONES_ID, DocReport, Progress, RunReport
 from ingest.sources import Source, from_path, slugify
 from ui import render
@@ -124,7 +125,7 @@ class LibraryHandlers:
         year_value = int(year) if year else None
         if year_value is not None and not 1900 <= year_value <= 2100:
             return render.notice_html(f"{year_value} is not a plausible year.", "error")
-        title = (title or "").strip() or None
+        title = " ".join(clean_text(title or "").split()) or None  # typed or pasted: no controls
         if title and len(paths) > 1:
             return render.notice_html(
                 "A title applies to one file; upload the files one at a time to title each, "

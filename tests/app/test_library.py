@@ -236,6 +236,19 @@ def test_several_files_at_once_with_one_refused(
     assert services.store.document("three").year == 2020
 
 
+def test_a_typed_title_loses_control_and_bidi_characters(
+    fresh_index: Callable[..., Services], tmp_path: Path
+) -> None:
+    services = fresh_index(admin_password=PASSWORD)
+
+    LibraryHandlers(services).upload(
+        [str(hotline_pdf(tmp_path / "in"))], "\x00Hotline\u202e \x07Review\x1b\n", password=PASSWORD
+    )
+
+    info = services.store.document("hotline")
+    assert info is not None and info.title == "Hotline Review"
+
+
 def test_a_title_needs_a_single_file(fresh_index, tmp_path: Path) -> None:
     services = fresh_index(admin_password=PASSWORD)
     files = [str(hotline_pdf(tmp_path / "a", "a.pdf")), str(hotline_pdf(tmp_path / "b", "b.pdf"))]

@@ -474,3 +474,15 @@ def test_a_long_question_is_cut_at_a_word_boundary() -> None:
     cut = clean_question(question)
     assert len(cut) <= MAX_QUESTION_CHARS and question.startswith(cut) and cut.endswith("Skopje")
     assert clean_question("x" * (MAX_QUESTION_CHARS + 5)) == "x" * MAX_QUESTION_CHARS
+
+
+def test_topicality_is_the_nearest_passage_even_when_keywords_fill_the_top(
+    assistant: Assistant,
+) -> None:
+    question = "How did brokers recruit kidney donors?"
+    retrieval = assistant.retriever.retrieve(question, 1)
+    vector = assistant.store.embedder.encode([question])[0]
+    best = max(hit.score for hit in assistant.store.search(vector, 5))
+
+    assert retrieval.nearest == pytest.approx(best)
+    assert retrieval.nearest >= max(c.dense for c in retrieval.candidates)

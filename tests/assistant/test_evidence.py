@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.evidence import matches_only_the_topic, names_an_absent_year
+from assistant.evidence import lacks_the_quantity, matches_only_the_topic, names_an_absent_year
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period
 from assistant.text import tokens
@@ -89,3 +89,21 @@ def test_milestones_in_a_period() -> None:
     assert [c.year for c in index.milestones_in(Period(2016, 2016))] == [2017]
     assert index.milestones_in(Period(2030, 2030)) == []
     assert index.milestones_in(Period(2013, 2013)) == []  # a publication is not a milestone
+
+
+def test_a_count_needs_a_number_beside_what_is_counted() -> None:
+    texts = [
+        "The Training Curriculum for Labour Inspectors was published in 2018.",
+        "Inspectors attended 24 hours of classroom training and two field visits.",
+    ]
+    assert not lacks_the_quantity("How many hours of training do inspectors get?", texts)
+    assert lacks_the_quantity("How many hours of training do inspectors get?", texts[:1])
+    # A year is not a count, and a number beside something else does not count it.
+    assert lacks_the_quantity("How many staff work in the programme?", texts)
+
+
+def test_how_much_needs_any_figure_and_other_questions_need_none() -> None:
+    texts = ["Victims were told to repay EUR 40,000 for the journey."]
+    assert not lacks_the_quantity("How much did they have to repay?", texts)
+    assert lacks_the_quantity("How much did they have to repay?", ["They had to repay a debt."])
+    assert not lacks_the_quantity("Who referred the victims?", ["No figures here."])
