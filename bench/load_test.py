@@ -39,6 +39,8 @@ from pathlib import Path
 import psutil
 from gradio_client import Client, handle_file
 
+from ingest.sources import slugify  # the upload's id, as the Library derives it
+
 ROOT = Path(__file__).resolve().parents[1]
 LONG = (
     "I coordinate a national referral mechanism and need to brief a ministry on how victims "
@@ -178,6 +180,16 @@ def session(
             )
 
 
+def baseline(client: Client) -> list[float]:
+    """The same conversation twice from one session, before the load: what the ratios compare to."""
+    seconds = []
+    for _kind, question in CONVERSATION * 2:
+        started = time.perf_counter()
+        client.predict(question=question, api_name="/ask")
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def upload_during(url: str, pdf: Path, password: str, t0: float, at: float, upload: Upload) -> None:
     client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
     time.sleep(max(0.0, at - (time.perf_counter() - t0)))
@@ -252,7 +264,7 @@ def listed(data_dir: Path, doc_id: str) -> bool:
     )
     if done.returncode != 0:
         return False
-    return any(d["id"] == doc_id for d in json.loads(done.stdout)["documents"])
+    return any(d["id"] == doc_id for d in json.loads(done.stdout))  # list --json: the documents
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -268,6 +280,7 @@ def run(args: argparse.Namespace) -> dict:
         startup = wait_until_up(url, app)
         warm = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         warm.predict(question=CONVERSATION[1][1], api_name="/ask")  # loads the models
+        alone = baseline(warm)
         t0 = time.perf_counter()
         deadline = t0 + args.duration
         done, lock = threading.Event(), threading.Lock()
@@ -295,16 +308,17 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         stop(app)
     if upload is not None:
-        from ingest.sources import slugify  # the upload's id, as the Library derives it
-
         upload.listed = listed(data_dir, slugify(Path(args.ingest_during).stem))
     summary = summarise(results, upload)
+    if summary["p50_s"]:
+        summary["p50_vs_one_session"] = round(summary["p50_s"] / statistics.median(alone), 1)
     report = {
         "sessions": args.sessions,
         "duration_s": args.duration,
         "wall_s": round(wall, 1),
         "app_startup_s": round(startup, 1),
         "questions_per_s": round(len(results) / wall, 2),
+        "one_session_p50_s": round(statistics.median(alone), 3),
         **summary,
         "peak_rss_mib": round(memory.peak(), 1),
         "idle_rss_mib": round(memory.samples[0][1], 1) if memory.samples else None,
