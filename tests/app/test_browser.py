@@ -18,7 +18,7 @@ import pytest
 
 from tests.app.conftest import build_index, make_pdfs
 from tests.pdf_factory import text_pdf
-from tests.vectorstore.chroma_server import free_port
+from tests.processes import free_port, stop
 from vectorstore.embeddings import Embedder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -74,13 +74,7 @@ class AppProcess:
         raise RuntimeError(f"app not up after 90 s:\n{self.log.read_text(errors='replace')}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=20)
+        stop(self.process)
 
 
 @pytest.fixture(scope="module")

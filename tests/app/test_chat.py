@@ -83,8 +83,11 @@ def test_empty_and_huge_questions(services: Services) -> None:
     huge = "shelter beds Skopje " + "x" * 50_000 + "\x07<script>"
     _, exchanges, _ = run(handlers, huge)[-1]
 
-    assert len(exchanges[-1].question) == MAX_QUESTION_CHARS
-    assert exchanges[-1].answer is not None or exchanges[-1].error is not None
+    # Cut at the last word boundary before MAX_QUESTION_CHARS: the 50,000-letter "word" goes.
+    assert exchanges[-1].question == "shelter beds Skopje"
+    assert exchanges[-1].answer is not None and "42 beds" in exchanges[-1].answer.text
+    _, exchanges, _ = run(handlers, "x" * 50_000)[-1]
+    assert exchanges[-1].question == "x" * MAX_QUESTION_CHARS  # no boundary: a hard cut
 
 
 def test_retry_asks_the_last_question_again_and_clear_empties(services: Services) -> None:

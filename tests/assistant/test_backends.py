@@ -14,6 +14,7 @@ from assistant.backends import BACKENDS, BackendError, get_backend
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.settings import AssistantSettings
 from tests.assistant.fake_llm_server import REPLY, FakeLLMServer
+from tests.processes import free_port
 
 PROMPT = Prompt(
     question="q",
@@ -36,13 +37,6 @@ PROMPT = Prompt(
 
 def settings(**overrides: object) -> AssistantSettings:
     return AssistantSettings.from_env({}, **overrides)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def is_listening(port: int) -> bool:

@@ -21,7 +21,8 @@ from ingest.settings import IngestSettings
 from ingest.sources import from_path
 from tests.app.conftest import DOCS, make_pdfs
 from tests.app.test_browser import ARGS, CHROMIUM, SHOTS, WAIT, ask
-from tests.vectorstore.chroma_server import ChromaServer, free_port
+from tests.processes import free_port, stop
+from tests.vectorstore.chroma_server import ChromaServer
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
@@ -99,12 +100,7 @@ def app(own_server: ChromaServer, tmp_path: Path, embedder: Embedder) -> Iterato
         yield url
         assert process.poll() is None, "the app died during the test"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
         print(log.read_text(errors="replace")[-2000:])
 
 

@@ -20,7 +20,7 @@ from ingest.cli import cli
 from ingest.download import PDF_END, PDF_SIGNATURE, Downloader
 from ingest.sources import Source
 from tests import pdf_factory
-from tests.faults.site import Reply, Site
+from tests.http_site import Reply, Site
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.site import Reply, Site, wait_for
+from tests.http_site import Reply, Site, wait_for
 from tests.ingest.test_crash import PAGES, make_pdf
 from tests.vectorstore.chroma_server import ChromaServer
 from vectorstore.client import connect

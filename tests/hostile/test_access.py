@@ -18,7 +18,7 @@ import pytest
 from tests.app.conftest import make_services
 from tests.hostile.helpers import ROOT, files_outside
 from tests.pdf_factory import text_pdf
-from tests.vectorstore.chroma_server import free_port
+from tests.processes import free_port, stop
 from ui.library import LibraryHandlers
 from ui.services import Services
 from vectorstore.embeddings import Embedder
@@ -141,12 +141,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subp
             time.sleep(0.3)
         yield process, port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
         log.close()
 
 

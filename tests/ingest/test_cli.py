@@ -146,7 +146,7 @@ def test_usage_and_configuration_errors_exit_2(
 
 
 def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
-    from tests.vectorstore.chroma_server import free_port
+    from tests.processes import free_port
 
     port = free_port()
     result = run_ingest(["list"], tmp_path, ATP_CHROMA_MODE="server", ATP_CHROMA_PORT=str(port))

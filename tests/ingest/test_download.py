@@ -5,12 +5,9 @@ from __future__ import annotations
 import io
 import re
 import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -19,82 +16,10 @@ from pypdf import PdfWriter
 
 from ingest.download import Downloader, DownloadPolicy
 from ingest.errors import DownloadError
+from tests.http_site import Reply, Site
+from tests.processes import free_port
 
 FAST = DownloadPolicy(connect_timeout=1.0, read_timeout=1.0, retries=2, backoff=0.01)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One canned response; `length` overrides the announced Content-Length."""
-
-    body: bytes = b""
-    status: int = 200
-    content_type: str = "application/pdf"
-    length: int | None = None
-    send_length: bool = True
-    delay: float = 0.0
-    location: str = ""
-
-
-class Site:
-    """A stdlib HTTP server that plays canned replies per path and counts requests."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.routes: dict[str, tuple[Reply, ...]] = {}
-        self.hits: Counter[str] = Counter()
-        self.user_agents: list[str] = []
-        self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.server.daemon_threads = True
-        # Clients hanging up mid-reply (timeouts, caps) are expected, not worth a traceback.
-        self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def serve(self, path: str, *replies: Reply) -> str:
-        """Answer the nth request for `path` with the nth reply (the last one repeats)."""
-        self.routes[path] = replies
-        return self.url(path)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.hits[self.path] += 1
-                site.user_agents.append(self.headers.get("User-Agent", ""))
-                replies = site.routes.get(self.path)
-                if not replies:
-                    self.send_error(404)
-                    return
-                reply = replies[min(site.hits[self.path], len(replies)) - 1]
-                if reply.delay and site.stopping.wait(reply.delay):
-                    return
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                if reply.location:
-                    self.send_header("Location", reply.location)
-                if reply.send_length:
-                    length = len(reply.body) if reply.length is None else reply.length
-                    self.send_header("Content-Length", str(length))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
 
 
 @pytest.fixture(autouse=True)
@@ -129,13 +54,6 @@ def cache(tmp_path: Path) -> Path:
 def files(directory: Path) -> list[str]:
     """Everything under `directory`, hidden temp files included."""
     return sorted(p.name for p in directory.rglob("*")) if directory.exists() else []
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 nobody listens on, so connecting is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_fetch_saves_pdf_and_reuses_cache(site: Site, cache: Path, pdf: bytes) -> None:
@@ -255,7 +173,7 @@ def test_announced_oversize_is_refused(site: Site, cache: Path, pdf: bytes) -> N
 
 def test_unannounced_oversize_is_cut_off_while_streaming(site: Site, cache: Path) -> None:
     body = b"%PDF-1.7\n" + b"x" * 2_000_000
-    url = site.serve("/endless.pdf", Reply(body, send_length=False))
+    url = site.serve("/endless.pdf", Reply(body, length=None))
     policy = DownloadPolicy(retries=2, backoff=0.01, max_bytes=64 * 1024)
     with Downloader(cache, policy) as downloader, pytest.raises(DownloadError) as caught:
         downloader.fetch(url)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +10,9 @@ from pathlib import Path
 
 import httpx
 
-HOST = "127.0.0.1"
+from tests.processes import HOST, free_port, stop
+
 READY_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (the OS picks it, so parallel runs do not clash)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def chroma_executable() -> str:
@@ -97,14 +89,7 @@ class ChromaServer:
     def stop(self) -> None:
         """Stop our own process by its PID: SIGTERM, then SIGKILL if it lingers."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process, timeout=15)
 
     def _log_tail(self) -> str:
         try:

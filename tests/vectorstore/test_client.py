@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import drop_collections, server_settings
-from tests.vectorstore.chroma_server import ChromaServer, free_port
+from tests.processes import free_port
+from tests.vectorstore.chroma_server import ChromaServer
 from tests.vectorstore.helpers import make_doc
 from vectorstore import open_store
 from vectorstore.client import connect

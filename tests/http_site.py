@@ -1,8 +1,8 @@
-"""A stdlib HTTP server on 127.0.0.1 that plays scripted faults per path and counts requests.
+"""A stdlib HTTP server on 127.0.0.1 that plays scripted replies per path and counts requests.
 
-Unlike the one in tests/ingest/test_download.py it can trickle a body slowly (to kill a run
-mid-download) and it speaks HTTP/1.0, so a body sent without Content-Length ends when the
-connection closes: the one truncation a client cannot see in the framing.
+It can stall, fail, redirect, cut or trickle a body slowly (to kill a run mid-download), and it
+speaks HTTP/1.0, so a body sent without Content-Length ends when the connection closes: the
+one truncation a client cannot see in the framing.
 """
 
 from __future__ import annotations
@@ -27,16 +27,18 @@ class Reply:
     cut: int | None = None
     delay: float = 0.0
     trickle: float = 0.0
+    location: str = ""  # a redirect's target
 
 
 class Site:
     """Answers the nth request for a path with its nth reply (the last one repeats)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, tuple[Reply, ...]] = {}
         self.hits: Counter[str] = Counter()
+        self.user_agents: list[str] = []
         self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         # Clients hanging up mid-reply (timeouts, kills) are part of the script.
         self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
@@ -66,6 +68,7 @@ class Site:
 
             def do_GET(self) -> None:
                 site.hits[self.path] += 1
+                site.user_agents.append(self.headers.get("User-Agent", ""))
                 replies = site.routes.get(self.path)
                 if not replies:
                     self.send_error(404)
@@ -75,6 +78,8 @@ class Site:
                     return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
+                if reply.location:
+                    self.send_header("Location", reply.location)
                 if reply.length is not None:
                     length = len(reply.body) if reply.length < 0 else reply.length
                     self.send_header("Content-Length", str(length))
