@@ -22,6 +22,7 @@ import pytest
 from tests.http_site import Reply, Site, wait_for
 from tests.ingest.test_crash import PAGES, make_pdf
 from tests.vectorstore.chroma_server import ChromaServer
+from tests.vectorstore.helpers import check_whole_documents
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
@@ -125,24 +126,6 @@ def open_server_store(server: ChromaServer, embedder: Embedder, collection: str)
     return Store(connect(settings), embedder, collection)
 
 
-def check_readers_see_whole_documents(store: Store) -> dict[str, str]:
-    """Each committed document has all its chunks and pages, and search returns nothing else."""
-    docs = store.documents()
-    versions = {d.id: d.version for d in docs}
-    for info in docs:
-        where = {"$and": [{"doc_id": info.id}, {"version": info.version}]}
-        chunks = store.chunks.get(where=where, include=["metadatas"])["metadatas"]
-        assert sorted(m["chunk_index"] for m in chunks) == list(range(info.chunks)), info.id
-        pages = store.pages.get(where=where, include=["metadatas"])["metadatas"]
-        assert sorted(m["page"] for m in pages) == list(range(1, info.pages + 1)), info.id
-    everything = store.chunks.get(include=["metadatas", "embeddings"])
-    for meta, vector in zip(everything["metadatas"], everything["embeddings"], strict=True):
-        if versions.get(meta["doc_id"]) != meta["version"]:  # left by the kill
-            hits = store.search(vector, k=5)
-            assert all(versions.get(h.chunk.doc_id) == h.chunk.version for h in hits)
-    return versions
-
-
 def contents(store: Store) -> dict[str, object]:
     """Everything a reader can get from the index, for comparing two of them."""
     chunks = store.chunks.get(include=["metadatas", "documents"])
@@ -185,13 +168,13 @@ def test_killed_catalogue_run_on_a_chroma_server_resumes_to_a_clean_index(
     downloads = data / "downloads"
     runs.killed_when(data, "killed", lambda: any(downloads.glob(".download-*.part")), "kill-1")
     assert leftovers(data), "the kill should have interrupted a download"
-    first = check_readers_see_whole_documents(store)
+    first = check_whole_documents(store)[0]
     assert set(first) <= {"milestones", "catalogue", "doc0"}
 
     # Kill 2: as soon as the next document's pages reach the server.
     pages_before = store.pages.count()
     runs.killed_when(data, "killed", lambda: store.pages.count() > pages_before, "kill-2")
-    second = check_readers_see_whole_documents(store)
+    second = check_whole_documents(store)[0]
     assert set(first) <= set(second) < {"milestones", "catalogue", *DOCS}
     stored, committed = store.chunks.count(), store.counts()["chunks"]
     print(f"after the kills: {sorted(second)} committed; {stored - committed} orphan chunks")
@@ -205,7 +188,7 @@ def test_killed_catalogue_run_on_a_chroma_server_resumes_to_a_clean_index(
     if stored > committed:
         assert "leftover chunks of an interrupted run" in result.stdout
     assert leftovers(data) == []
-    assert check_readers_see_whole_documents(store).keys() == {"milestones", "catalogue", *DOCS}
+    assert check_whole_documents(store)[0].keys() == {"milestones", "catalogue", *DOCS}
 
     clean = runs.to_the_end(tmp_path / "clean-data", "clean")  # the same inputs, never killed
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -110,3 +110,30 @@ class CrashAtCommit:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
+
+
+def check_whole_documents(store: Store) -> tuple[dict[str, str], list[tuple[str, Any]]]:
+    """After a crash: each committed document has all its chunks and pages, and search never
+    returns the uncommitted chunks a kill left behind. Returns the committed versions and the
+    leftovers (id, vector)."""
+    docs = store.documents()
+    versions = {d.id: d.version for d in docs}
+    for info in docs:
+        where = {"$and": [{"doc_id": info.id}, {"version": info.version}]}
+        chunks = store.chunks.get(where=where, include=["metadatas"])["metadatas"]
+        assert sorted(m["chunk_index"] for m in chunks) == list(range(info.chunks)), info.id
+        pages = store.pages.get(where=where, include=["metadatas"])["metadatas"]
+        assert sorted(m["page"] for m in pages) == list(range(1, info.pages + 1)), info.id
+    everything = store.chunks.get(include=["metadatas", "embeddings"])
+    uncommitted = [
+        (cid, vector)
+        for cid, meta, vector in zip(
+            everything["ids"], everything["metadatas"], everything["embeddings"], strict=True
+        )
+        if versions.get(meta["doc_id"]) != meta["version"]
+    ]
+    # Queried with its own vector, an uncommitted chunk would be the top hit if let through.
+    for _, vector in uncommitted[:: max(1, len(uncommitted) // 8)]:
+        hits = store.search(vector, k=5)
+        assert all(versions.get(h.chunk.doc_id) == h.chunk.version for h in hits)
+    return versions, uncommitted
