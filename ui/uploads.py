@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from ingest.download import remove_stale_temp_files, temp_file
 
 PDF_SIGNATURE = b"%PDF-"
 MAX_NAME = 120
@@ -88,7 +89,8 @@ def stage(source: Path, folder: Path, name: str) -> Staged:
     if target.parent != folder:  # cannot happen after safe_name; checked all the same
         raise UploadRefused(f"{shown(name)}: not a usable file name")
     backup = None
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    remove_stale_temp_files(folder)  # left by an app killed mid-copy
+    fd, tmp = temp_file(folder, "upload")
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
@@ -97,5 +99,5 @@ def stage(source: Path, folder: Path, name: str) -> Staged:
             os.replace(target, backup)
         os.replace(tmp, target)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return Staged(target, backup)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,20 @@ def test_restaging_a_name_keeps_the_old_file_until_committed(tmp_path: Path) -> 
 
     assert first.path.read_bytes() == old
     assert [p.name for p in folder.iterdir()] == ["r.pdf"]
+
+
+def test_a_copy_left_by_a_killed_app_is_swept_by_the_next_upload(tmp_path: Path) -> None:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = folder / f".upload-{dead.pid}-abc.part"
+    left.write_bytes(b"%PDF-1.7 half a copy")
+    mine = folder / f".upload-{os.getpid()}-live.part"  # a copy this process is writing
+    mine.write_bytes(b"%PDF-1.7 in progress")
+
+    staged = stage(text_pdf(tmp_path / "r.pdf", ["Report"]), folder, "r.pdf")
+
+    assert not left.exists() and mine.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [mine.name, "r.pdf"]
+    staged.commit()
