@@ -1,8 +1,9 @@
 """Skip unchanged, replace changed, drop withdrawn; one report line per document.
 
 A document's bytes are hashed first, so an unchanged one costs a hash and a lookup: no parse,
-no model load. Parsing the next PDF runs in a thread while the current one is embedded (the
-model releases the GIL), which keeps the pipeline close to raw encoding speed.
+no model load. Parsing the next PDF and writing the previous one run in threads while the
+current one is embedded (the model releases the GIL), which keeps the pipeline close to raw
+encoding speed.
 """
 
 from __future__ import annotations
@@ -153,15 +154,29 @@ class Pipeline:
             remove_stale_temp_files(folder)  # left by a run killed while writing a file
         self.progress.documents(len(sources))
         committed = {d.id: d for d in self.store.documents()}
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+        # Three stages overlap: the next PDF is parsed and the previous one written to the
+        # index while this one is embedded. Writes stay in order, one at a time, each the same
+        # all-or-nothing commit as before; a store failure still ends the run.
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as parser,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writer,
+        ):
             pending: Future[_Prepared] | None = None
+            writing: Future[None] | None = None
             for i, source in enumerate(sources):
-                current = pending or pool.submit(self._prepare, source, committed, force)
+                current = pending or parser.submit(self._prepare, source, committed, force)
                 pending = None
                 if i + 1 < len(sources):
-                    pending = pool.submit(self._prepare, sources[i + 1], committed, force)
+                    pending = parser.submit(self._prepare, sources[i + 1], committed, force)
                 self.progress.document_started(source)
-                report.documents.append(self._finish(current.result()))
+                prepared = current.result()
+                commit = self._embed(prepared)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(commit)
+                report.documents.append(prepared.report)
+            if writing is not None:
+                writing.result()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -410,12 +425,12 @@ class Pipeline:
         report.empty_pages = len(parsed.empty_pages)
         return _Prepared(source, report, info, list(parsed.pages), chunks)
 
-    def _finish(self, prepared: _Prepared) -> DocReport:
-        """Embed and commit (runs in the caller's thread, overlapping the next parse)."""
+    def _embed(self, prepared: _Prepared) -> Callable[[], None]:
+        """Keep a copy and embed (in the caller's thread); returns the commit, which the write
+        thread runs while the next document is embedded."""
         report = prepared.report
         if prepared.info is None:
-            self.progress.document_finished(report)
-            return report
+            return lambda: self.progress.document_finished(report)
         started = time.perf_counter()
         try:
             info = prepared.info
@@ -423,15 +438,27 @@ class Pipeline:
                 copy = self._keep_copy(prepared.source.path, info.id, info.version)
                 info = _replace_info(info, cached_path=str(copy))
             vectors = self._encode(prepared.chunks)
-            self.store.write_document(_stamped(info), prepared.pages, prepared.chunks, vectors)
-            self._drop_copies(info.id, keep=Path(info.cached_path))
         except IngestError as exc:
             report.status, report.error = "failed", exc.reason
         except OSError as exc:
             report.status, report.error = "failed", f"cannot keep a copy ({exc.strerror or exc})"
         report.seconds += time.perf_counter() - started
-        self.progress.document_finished(report)
-        return report
+        if report.status == "failed":
+            return lambda: self.progress.document_finished(report)
+
+        def commit() -> None:
+            started = time.perf_counter()
+            try:
+                self.store.write_document(_stamped(info), prepared.pages, prepared.chunks, vectors)
+                self._drop_copies(info.id, keep=Path(info.cached_path))
+            except IngestError as exc:
+                report.status, report.error = "failed", exc.reason
+            except OSError as exc:
+                report.status, report.error = "failed", f"cannot drop old copies ({exc})"
+            report.seconds += time.perf_counter() - started
+            self.progress.document_finished(report)
+
+        return commit
 
     def _encode(self, chunks: Sequence[Chunk]) -> np.ndarray:
         self.progress.chunks_planned(len(chunks))
