@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -429,8 +430,9 @@ class Pipeline:
         """Keep a copy and embed (in the caller's thread); returns the commit, which the write
         thread runs while the next document is embedded."""
         report = prepared.report
+        done = partial(self.progress.document_finished, report)
         if prepared.info is None:
-            return lambda: self.progress.document_finished(report)
+            return done
         started = time.perf_counter()
         try:
             info = prepared.info
@@ -444,7 +446,7 @@ class Pipeline:
             report.status, report.error = "failed", f"cannot keep a copy ({exc.strerror or exc})"
         report.seconds += time.perf_counter() - started
         if report.status == "failed":
-            return lambda: self.progress.document_finished(report)
+            return done
 
         def commit() -> None:
             started = time.perf_counter()
@@ -456,7 +458,7 @@ class Pipeline:
             except OSError as exc:
                 report.status, report.error = "failed", f"cannot drop old copies ({exc})"
             report.seconds += time.perf_counter() - started
-            self.progress.document_finished(report)
+            done()
 
         return commit
 
@@ -473,12 +475,10 @@ class Pipeline:
         """A copy under the data dir, so citations open even if the original moves.
 
         Named by version: until the new version is committed, the old copy is still the one
-        its pages were read from.
+        its pages were read from. `doc_id` passed `checked_id` in `_prepare`, so it is a slug.
         """
         self.library.mkdir(parents=True, exist_ok=True)
-        target = self.library / f"{checked_id(doc_id)}.{version}.pdf"
-        if target.resolve().parent != self.library.resolve():
-            raise IngestError(doc_id, "the document id would name a file outside the library")
+        target = self.library / f"{doc_id}.{version}.pdf"
         if target.exists():  # the version names the content, so this is the same file
             return target
         fd, tmp = temp_file(self.library, "copy")

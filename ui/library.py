@@ -125,7 +125,7 @@ class LibraryHandlers:
         year_value = int(year) if year else None
         if year_value is not None and not 1900 <= year_value <= 2100:
             return render.notice_html(f"{year_value} is not a plausible year.", "error")
-        title = " ".join(clean_text(title or "").split()) or None  # typed or pasted: no controls
+        title = clean_text(title or "") or None  # typed or pasted: no controls, one-spaced
         if title and len(paths) > 1:
             return render.notice_html(
                 "A title applies to one file; upload the files one at a time to title each, "
