@@ -198,9 +198,11 @@ class Assistant:
         cache: dict[tuple[str, int | None, str], str | None] = {}
 
         def lookup(chunk: Chunk) -> str | None:
-            key = (chunk.doc_id, chunk.page, chunk.version)
+            # A record (a milestone) has no page: its own text is what it says, and the
+            # timeline's records share one doc_id, so each is looked up by its chunk id.
+            key = (chunk.id if chunk.page is None else chunk.doc_id, chunk.page, chunk.version)
             if key not in cache:
-                if chunk.page is None:  # a record: its own text is what it says
+                if chunk.page is None:
                     stored = self.store.get_chunks([chunk.id])
                     cache[key] = stored[0].text if stored else None
                 else:

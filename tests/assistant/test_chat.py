@@ -330,6 +330,19 @@ def test_a_year_question_puts_that_years_milestone_first(assistant: Assistant) -
     assert answer.text.startswith(first.quote)
 
 
+def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
+    assistant: Assistant,
+) -> None:
+    """Milestones are records of one timeline document: each is checked against its own text."""
+    answer = assistant.ask("What did ICMPD do in 2014?")
+
+    assert not answer.refused
+    assert answer.removed == []
+    cited = {s.id for s in answer.sources if s.kind == "milestone"}
+    assert len(cited) >= 2, answer.text
+    assert all(s.quote.startswith("2014: ") for s in answer.sources if s.kind == "milestone")
+
+
 def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistant) -> None:
     first = assistant.ask("How did brokers recruit kidney donors?")
     history = [
