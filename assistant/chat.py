@@ -13,6 +13,7 @@ from assistant.citations import check, related
 from assistant.evidence import (
     lacks_the_quantity,
     matches_only_the_topic,
+    names_an_absent_subject,
     names_an_absent_year,
     rank_sentences,
     strength,
@@ -172,6 +173,8 @@ class Assistant:
         if matches_only_the_topic(query, passages, index):
             return 0.0
         if lacks_the_quantity(prompt.standalone, [c.chunk.text for c in top[:3]]):
+            return 0.0
+        if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
             return 0.0
         best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
         return strength(retrieval.nearest, best)

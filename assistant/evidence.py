@@ -74,25 +74,86 @@ def names_an_absent_year(
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([A-Za-z]+)?", re.I)
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# What a question about money asks for, and what an amount of money looks like in a report.
+_SPENDING = frozenset(
+    stem(w)
+    for w in [
+        "spend",
+        "spent",
+        "cost",
+        "pay",
+        "paid",
+        "fund",
+        "budget",
+        "earn",
+        "price",
+        "salary",
+        "allocate",
+        "invest",
+        "fee",
+    ]
+)
+_AMOUNT = re.compile(
+    r"[€$£]\s?\d|\b(?:EUR|USD|GBP|CHF)\s?\d"
+    r"|\d(?:[\d,.]*\d)?\s?(?:(?:million|billion|thousand|m|bn)\s)?(?:euros?|dollars?|pounds?"
+    r"|EUR|USD|GBP|CHF)\b",
+    re.I,
+)
 
 
 def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
     """True when the question asks how many or how much and no sentence of the best passages
-    gives a number (a year is not a count) beside what is counted ("hours", "staff").
+    gives a number (a year is not a count) beside what is counted ("hours", "staff"); when it
+    asks what something costs or how much is spent, the number must be an amount of money.
 
-    Without it a catalogue record "published in 2018" would answer "how many hours of training".
+    Without it a catalogue record "published in 2018" would answer "how many hours of training",
+    and a list of support services "how much does the government spend on them".
     """
     asked = _HOW_MANY.search(question)
     if asked is None:
         return False
     word = (asked.group(1) or "").lower()
     counted = stem(word) if word and word not in STOPWORDS else None
+    # "How much of the budget..." asks for a share, which any figure can give.
+    money = (asked.group(0).lower().startswith("how much") and word != "of") and bool(
+        _SPENDING & set(tokens(question))
+    )
     for text in texts:
         for start, end in sentence_spans(text):
             sentence = text[start:end]
+            if money:
+                if _AMOUNT.search(sentence):
+                    return False
+                continue
             figures = [n.rstrip(".,") for n in _NUMBER.findall(sentence)]
             if any(not _YEAR.fullmatch(n) for n in figures) and (
                 counted is None or counted in tokens(sentence)
             ):
                 return False
     return True
+
+
+# A capitalised word: a name, unless it opens the question, a sentence or a bracket.
+_CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'’-]*")
+
+
+def names_an_absent_subject(question: str, doc_ids: Sequence[str], index: KeywordIndex) -> bool:
+    """True when the question names something ("Moldova") that no document behind the best
+    passages mentions anywhere.
+
+    Passages on the asked-about matter in another place (maximum sentences under the Dutch code,
+    for a question on Moldova's) cover every other word of the question. The whole document is
+    searched, not only the passage, because a name the question credits ("according to Esser")
+    is often in a heading or footnote away from the fact. Acronyms are left out: a document may
+    only spell them out.
+    """
+    if not doc_ids:
+        return False
+    for match in _CAPITALISED.finditer(question):
+        before = question[: match.start()].rstrip()
+        if not before or before[-1] in ".!?(:;\"“‘'":
+            continue
+        words = tokens(match.group(0))
+        if words and not any(index.mentions(d, w) for d in doc_ids for w in words):
+            return True
+    return False

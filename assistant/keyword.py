@@ -27,8 +27,11 @@ class KeywordIndex:
         if docs:
             self.bm25.index(docs, show_progress=False)
         frequency: Counter[str] = Counter()
-        for doc in docs:
+        vocabulary: dict[str, set[str]] = {}
+        for chunk, doc in zip(self.chunks, docs, strict=True):
             frequency.update(set(doc))
+            vocabulary.setdefault(chunk.doc_id, set()).update(doc)
+        self._vocabulary = vocabulary
         n = max(len(docs), 1)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -49,6 +52,10 @@ class KeywordIndex:
             for t in dict.fromkeys(query_tokens)
             if t not in self._idf and not t.isdigit() and t[:5] not in self._prefixes
         ]
+
+    def mentions(self, doc_id: str, token: str) -> bool:
+        """Whether any indexed text of the document (its title included) contains the word."""
+        return token in self._vocabulary.get(doc_id, ())
 
     def milestones_in(self, period: Period) -> list[Chunk]:
         """The timeline's records dated within the period."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.evidence import lacks_the_quantity, matches_only_the_topic, names_an_absent_year
+from assistant.evidence import (
+    lacks_the_quantity,
+    matches_only_the_topic,
+    names_an_absent_subject,
+    names_an_absent_year,
+)
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period
 from assistant.text import tokens
@@ -107,3 +112,53 @@ def test_how_much_needs_any_figure_and_other_questions_need_none() -> None:
     assert not lacks_the_quantity("How much did they have to repay?", texts)
     assert lacks_the_quantity("How much did they have to repay?", ["They had to repay a debt."])
     assert not lacks_the_quantity("Who referred the victims?", ["No figures here."])
+
+
+def test_a_question_on_spending_needs_an_amount_of_money() -> None:
+    services = [
+        "The Salvation Army supports adult survivors through a government contract.",
+        "The contract started in 2021 and covers 14 regions.",
+    ]
+    question = "How much does the government spend each year on the victim care contract?"
+    assert lacks_the_quantity(question, services)  # figures, but none of them is money
+    for amount in ("It is worth £1.2 billion.", "It costs GBP 60 million a year.", "$5,000"):
+        assert not lacks_the_quantity(question, [*services, amount]), amount
+    # "How much" about something else is still satisfied by any figure.
+    assert not lacks_the_quantity("How much of the budget went to shelters?", ["About 40%."])
+
+
+def test_a_name_no_best_document_mentions_is_an_absent_subject() -> None:
+    dutch = "Article 273f of the Dutch Criminal Code sets a maximum sentence of 12 years."
+    index = index_over([dutch, "Victims from Moldova were referred to shelters in Chisinau."])
+    question = "What is the maximum sentence under the Criminal Code of Moldova?"
+
+    assert names_an_absent_subject(question, ["d0"], index)
+    assert not names_an_absent_subject(question, ["d0", "d1"], index)  # d1 mentions Moldova
+    assert not names_an_absent_subject(question, [], index)
+
+
+def test_names_opening_a_sentence_and_acronyms_do_not_count() -> None:
+    index = index_over(["Article 273f of the Dutch Criminal Code sets a maximum sentence."])
+
+    assert not names_an_absent_subject(
+        "Maximum sentence in the Dutch Criminal Code?", ["d0"], index
+    )
+    assert not names_an_absent_subject("What does the DCC say? Penalties are high.", ["d0"], index)
+    assert not names_an_absent_subject(
+        "What maximum sentence (Dutch Criminal Code)?", ["d0"], index
+    )
+    assert names_an_absent_subject("What does the Dutch Code say in Sweden?", ["d0"], index)
+
+
+def test_a_name_anywhere_in_the_document_counts_not_only_in_the_passage() -> None:
+    fact = "Sampling frames were built from digital images of farm housing."
+    credit = "Researchers at RTI International and Esser describe the method."
+    chunks = [
+        Chunk(**{**CHUNKS[1].__dict__, "doc_id": "forum", "text": t, "end": len(t), "index": i})
+        for i, t in enumerate([fact, credit])
+    ]
+    index = KeywordIndex(chunks)
+
+    assert not names_an_absent_subject(
+        "According to Esser, how were sampling frames built?", ["forum"], index
+    )
