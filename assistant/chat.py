@@ -177,7 +177,7 @@ class Assistant:
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
             return 0.0
         best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
-        return strength(retrieval.nearest, best)
+        return strength(retrieval.nearest, best, len(set(query)))
 
     def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)

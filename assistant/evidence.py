@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Sentence
-from assistant.text import STOPWORDS, sentence_spans, stem, tokens
+from assistant.text import sentence_spans, stem, tokens
 
 MIN_CHARS, MAX_CHARS = 25, 600
 
@@ -35,10 +35,20 @@ def rank_sentences(text: str, query_tokens: Sequence[str], index: KeywordIndex) 
 OFF_TOPIC = 0.35  # below this cosine the nearest passage is about something else entirely
 
 
-def strength(dense: float, coverage: float) -> float:
+LONG_QUESTION = 10  # content words; beyond this the share a passage must hold shrinks
+
+
+def strength(dense: float, coverage: float, words: int = 0) -> float:
     """How well a passage answers the question: the share of the question's weight it contains,
-    or nothing when it is semantically off-topic. Calibrated on eval/ (see the README)."""
-    return coverage if dense >= OFF_TOPIC else 0.0
+    or nothing when it is semantically off-topic. Calibrated on eval/ (see the README).
+
+    A long question carries framing ("in the Fifth report's worked example", "and how did
+    that go") that no passage repeats, so the share it needs shrinks with the square root of
+    its length past LONG_QUESTION words: 17 words need 0.38 of the weight where 10 need 0.5.
+    """
+    if dense < OFF_TOPIC:
+        return 0.0
+    return min(1.0, coverage * max(1.0, (words / LONG_QUESTION) ** 0.5))
 
 
 def matches_only_the_topic(
@@ -71,7 +81,13 @@ def names_an_absent_year(
     return bool(years) and not dated and not any(years & p for p in passages)
 
 
-_HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([A-Za-z]+)?", re.I)
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([\w'’-]+)?", re.I)
+# "What is the budget of ...", "what was the cost": a question whose answer is an amount.
+_WHAT_COSTS = re.compile(
+    r"\bwhat (?:is|was|are|were|will be)\b(?:\s+[\w'’-]+){0,4}?\s+"
+    r"(?:budget|cost|price|salary|salaries|fee|funding|spending|expenditure)s?(?![\w-])",
+    re.I,
+)
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # What a question about money asks for, and what an amount of money looks like in a report.
@@ -110,13 +126,17 @@ def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
     and a list of support services "how much does the government spend on them".
     """
     asked = _HOW_MANY.search(question)
-    if asked is None:
+    costs = _WHAT_COSTS.search(question) is not None
+    if asked is None and not costs:
         return False
-    word = (asked.group(1) or "").lower()
-    counted = stem(word) if word and word not in STOPWORDS else None
+    word = (asked.group(1) or "") if asked else ""
+    counted = next(iter(tokens(word)), None)  # "B9" permits, "hours" of training
     # "How much of the budget..." asks for a share, which any figure can give.
-    money = (asked.group(0).lower().startswith("how much") and word != "of") and bool(
-        _SPENDING & set(tokens(question))
+    money = costs or (
+        asked is not None
+        and asked.group(0).lower().startswith("how much")
+        and word.lower() != "of"
+        and bool(_SPENDING & set(tokens(question)))
     )
     for text in texts:
         for start, end in sentence_spans(text):

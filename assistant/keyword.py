@@ -45,12 +45,16 @@ class KeywordIndex:
         return self._idf.get(token, self._max_idf)
 
     def unknown(self, query_tokens: Sequence[str]) -> list[str]:
-        """Words no indexed text contains (nor a word sharing its first five letters, which
-        forgives typos and odd inflections): the question is about something absent."""
+        """Words no indexed text contains, nor a word sharing its first five letters (typos,
+        odd inflections), nor the word it derives from ("slower", "ruler"): the question is
+        about something absent."""
         return [
             t
             for t in dict.fromkeys(query_tokens)
-            if t not in self._idf and not t.isdigit() and t[:5] not in self._prefixes
+            if t not in self._idf
+            and not t.isdigit()
+            and t[:5] not in self._prefixes
+            and not any(t.endswith(end) and t[: -len(end)] in self._idf for end in _DERIVATIONS)
         ]
 
     def mentions(self, doc_id: str, token: str) -> bool:
@@ -78,6 +82,10 @@ class KeywordIndex:
         present = set(tokens(text))
         total = sum(self.idf(t) for t in wanted)
         return sum(self.idf(t) for t in wanted if t in present) / total if total else 0.0
+
+
+# Endings that make a word from another one the stemmer leaves alone: slow-er, rule-r, old-est.
+_DERIVATIONS = ("er", "r", "est", "st", "ers", "rs", "ly")
 
 
 def _indexed_text(chunk: Chunk) -> str:

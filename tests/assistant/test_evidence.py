@@ -7,6 +7,7 @@ from assistant.evidence import (
     matches_only_the_topic,
     names_an_absent_subject,
     names_an_absent_year,
+    strength,
 )
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period
@@ -162,3 +163,37 @@ def test_a_name_anywhere_in_the_document_counts_not_only_in_the_passage() -> Non
     assert not names_an_absent_subject(
         "According to Esser, how were sampling frames built?", ["forum"], index
     )
+
+
+def test_what_is_the_budget_asks_for_an_amount_of_money() -> None:
+    texts = ["The project with the ECOWAS Commission started in 2019 in 15 member states."]
+    assert lacks_the_quantity("What is the budget of the ECOWAS project?", texts)
+    assert lacks_the_quantity("What was the total cost of the pilot?", texts)
+    assert not lacks_the_quantity(
+        "What is the budget of the ECOWAS project?", [*texts, "Its budget is EUR 3.5 million."]
+    )
+    # Cost-effectiveness is not an amount, and other "what is" questions need no figure.
+    assert not lacks_the_quantity("What was the cost-effectiveness of the pilot?", texts)
+    assert not lacks_the_quantity("What is the aim of the ECOWAS project?", texts)
+
+
+def test_the_counted_thing_may_be_a_code_with_digits() -> None:
+    texts = ["In 2011, 194 B9 permits were granted to possible victims."]
+    assert not lacks_the_quantity("How many B9 permits were granted each year?", texts)
+    assert lacks_the_quantity("How many B9 permits were granted?", ["In 2011, 194 visas."])
+
+
+def test_a_long_question_needs_a_smaller_share_of_its_words() -> None:
+    assert strength(0.8, 0.45, words=9) == 0.45
+    assert strength(0.8, 0.45, words=10) == 0.45
+    assert round(strength(0.8, 0.40, words=17), 2) == 0.52  # 17 words: 0.38 is enough
+    assert strength(0.8, 0.9, words=40) == 1.0
+    assert strength(0.2, 0.9, words=12) == 0.0  # off topic however many words match
+
+
+def test_a_word_derived_from_an_indexed_one_is_not_unknown() -> None:
+    index = index_over(["Support came slowly for the rule of law.", "A slow start."])
+
+    assert index.unknown(tokens("Was support slower?")) == []
+    assert index.unknown(tokens("Who is the ruler?")) == []
+    assert index.unknown(tokens("Was the stroopwafel slower?")) == ["stroopwafel"]
