@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.evidence import rank_sentences
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period, find_period
 from assistant.text import tokens
@@ -16,6 +17,10 @@ from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
 RRF_K = 60  # the usual constant: rank 1 scores 1/61, rank 10 scores 1/70
+# Word coverage added to the fused score of the top RESCORE_DEPTH (eval/: page hit@5 up 3 points)
+RESCORE_DEPTH = 30
+PASSAGE_WEIGHT = 0.02  # x the share of the question's weight in the passage
+SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 
 
 @dataclass(frozen=True)
@@ -123,11 +128,31 @@ class Retriever:
             cand = pool.setdefault(chunk.id, Candidate(chunk))
             cand.keyword = float(scores[i])
             cand.fused += self.keyword_weight / (RRF_K + rank + 1)
+        ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
         if result.period is not None:
             self._favour_period(result.period, index, scores, mask, pool)
-        ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
+            ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
+        else:
+            ranked = self._rescore(ranked[:RESCORE_DEPTH], result.query_tokens, index)
         result.candidates = ranked[:k]
         return result
+
+    @staticmethod
+    def _rescore(
+        ranked: list[Candidate], query_tokens: list[str], index: KeywordIndex
+    ) -> list[Candidate]:
+        """Re-rank the fused top by how much of the question each passage, and its best
+        sentence, holds: rank fusion ignores how well a passage matches, only where it ranks.
+
+        A question naming a period is left to the period's own priority (its milestones first),
+        which word overlap would undo.
+        """
+        for cand in ranked:
+            sentences = rank_sentences(cand.chunk.text, query_tokens, index)
+            best = sentences[0].score if sentences else 0.0
+            whole = index.coverage(query_tokens, f"{cand.chunk.title} {cand.chunk.text}")
+            cand.fused += PASSAGE_WEIGHT * whole + SENTENCE_WEIGHT * best
+        return sorted(ranked, key=lambda c: c.fused, reverse=True)
 
     def _favour_period(
         self,
