@@ -13,6 +13,7 @@ from assistant.citations import check, related
 from assistant.evidence import (
     lacks_the_quantity,
     matches_only_the_topic,
+    name_like,
     names_an_absent_subject,
     names_an_absent_year,
     rank_sentences,
@@ -145,8 +146,8 @@ class Assistant:
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
         index = self.retriever.keyword_index()
         query = retrieval.query_tokens
-        if index.unknown(query):
-            return 0.0  # it asks about something no indexed text mentions
+        if index.unknown(name_like(prompt.standalone)):
+            return 0.0  # it names something no indexed text mentions
         top = retrieval.candidates[:TOP_EVIDENCE]
         period = retrieval.period
         in_period = [

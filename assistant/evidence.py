@@ -85,7 +85,8 @@ _HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([\w'’-]+)?", re.I)
 # "What is the budget of ...", "what was the cost": a question whose answer is an amount.
 _WHAT_COSTS = re.compile(
     r"\bwhat (?:is|was|are|were|will be)\b(?:\s+[\w'’-]+){0,4}?\s+"
-    r"(?:budget|cost|price|salary|salaries|fee|funding|spending|expenditure)s?(?![\w-])",
+    r"(?:budget|cost|price|salary|salaries|fee|funding|spending|expenditure)s?(?![\w-])"
+    r"|\bwhat (?:did|does|do|will|would)\b[^?.]*\bcost\b",  # "what did the study cost"
     re.I,
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*)(?!\w)")
@@ -153,6 +154,20 @@ def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
     return True
 
 
+def name_like(question: str) -> list[str]:
+    """Tokens of the words written like names or codes (a capital or a digit: "EMPACT",
+    "Zealand", "433quinquies"). One the index never saw means the question is about something
+    absent; an unseen everyday word ("yardstick") is only a paraphrase, left to the coverage.
+    """
+    return [
+        t
+        for w in _WORD.findall(question)
+        if w != w.lower() or any(ch.isdigit() for ch in w)
+        for t in tokens(w)
+    ]
+
+
+_WORD = re.compile(r"[\w'’-]+")
 # A capitalised word: a name, unless it opens the question, a sentence or a bracket.
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 

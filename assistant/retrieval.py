@@ -12,7 +12,7 @@ import numpy as np
 from assistant.evidence import rank_sentences
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period, find_period
-from assistant.text import tokens
+from assistant.text import stem, tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
@@ -21,6 +21,16 @@ RRF_K = 60  # the usual constant: rank 1 scores 1/61, rank 10 scores 1/70
 RESCORE_DEPTH = 30
 PASSAGE_WEIGHT = 0.02  # x the share of the question's weight in the passage
 SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
+
+
+# Words that make a question one about the programme itself, whose timeline answers by period.
+_PROGRAMME = frozenset(stem(w) for w in ("icmpd", "programme", "program", "milestone", "timeline"))
+
+
+def asks_about_the_programme(query_tokens: list[str]) -> bool:
+    """Names the programme, or asks nothing but a period ("What happened in 2017?")."""
+    content = [t for t in query_tokens if not t.isdigit()]
+    return bool(_PROGRAMME & set(query_tokens)) or len(content) < 2
 
 
 @dataclass(frozen=True)
@@ -128,11 +138,11 @@ class Retriever:
             cand = pool.setdefault(chunk.id, Candidate(chunk))
             cand.keyword = float(scores[i])
             cand.fused += self.keyword_weight / (RRF_K + rank + 1)
-        ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
+        timeline = result.period is not None and asks_about_the_programme(result.query_tokens)
         if result.period is not None:
-            self._favour_period(result.period, index, scores, mask, pool)
-            ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
-        else:
+            self._favour_period(result.period, index, scores, mask, pool, timeline)
+        ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
+        if not timeline:
             ranked = self._rescore(ranked[:RESCORE_DEPTH], result.query_tokens, index)
         result.candidates = ranked[:k]
         return result
@@ -144,8 +154,8 @@ class Retriever:
         """Re-rank the fused top by how much of the question each passage, and its best
         sentence, holds: rank fusion ignores how well a passage matches, only where it ranks.
 
-        A question naming a period is left to the period's own priority (its milestones first),
-        which word overlap would undo.
+        A question about the programme's timeline is left to the period's own priority (its
+        milestones first), which word overlap would undo.
         """
         for cand in ranked:
             sentences = rank_sentences(cand.chunk.text, query_tokens, index)
@@ -161,16 +171,23 @@ class Retriever:
         scores: np.ndarray,
         mask: np.ndarray,
         pool: dict[str, Candidate],
+        timeline: bool,
     ) -> None:
-        """Milestones of the period first (best keyword match first), then its publications."""
+        """Publications of the period up; for a question about the programme, its milestones of
+        the period first (best keyword match first). A year in any other question ("the Oba's
+        2018 declaration") dates what is asked; the timeline's records of that year are not it.
+        """
         top = 1.0 / (RRF_K + 1)
-        in_period = [
-            i
-            for i, c in enumerate(index.chunks)
-            if mask[i] and c.year and period.overlaps(c.period_start or c.year, c.year)
-        ]
         milestones = sorted(
-            (i for i in in_period if index.chunks[i].kind == MILESTONE),
+            (
+                i
+                for i, c in enumerate(index.chunks)
+                if timeline
+                and mask[i]
+                and c.kind == MILESTONE
+                and c.year
+                and period.overlaps(c.period_start or c.year, c.year)
+            ),
             key=lambda i: (-scores[i], index.chunks[i].year or 0),
         )
         for rank, i in enumerate(milestones):

@@ -213,11 +213,15 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+# A code of a letter or two and a number ("B-9", "G-7") is one word, as its spelling "B9" is.
+_CODE = re.compile(r"\b([a-z]{1,2})-(\d)")
+
+
 def words(text: str) -> list[str]:
     """Lower-case words; possessives lose their 's, hyphenated compounds count part by part."""
     out = []
     for w in WORD.findall(text):
-        w = w.lower().replace("’", "'")
+        w = _CODE.sub(r"\1\2", w.lower().replace("’", "'"))
         w = w[:-2] if w.endswith("'s") else w
         out += [part.strip("'") for part in w.split("-") if part.strip("'")]
     return out

@@ -330,6 +330,17 @@ def test_a_year_question_puts_that_years_milestone_first(assistant: Assistant) -
     assert answer.text.startswith(first.quote)
 
 
+def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
+    assistant: Assistant,
+) -> None:
+    """The 2008 milestones exist, but the question is about the handbook's pilot that year."""
+    answer = assistant.ask("Where was the transnational referral mechanism piloted in 2008?")
+
+    assert not answer.refused
+    assert answer.sources[0].kind == "publication", answer.text
+    assert "Albania and Moldova" in answer.sources[0].quote
+
+
 def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
     assistant: Assistant,
 ) -> None:

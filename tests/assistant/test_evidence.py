@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.evidence import (
     lacks_the_quantity,
     matches_only_the_topic,
+    name_like,
     names_an_absent_subject,
     names_an_absent_year,
     strength,
@@ -169,6 +170,7 @@ def test_what_is_the_budget_asks_for_an_amount_of_money() -> None:
     texts = ["The project with the ECOWAS Commission started in 2019 in 15 member states."]
     assert lacks_the_quantity("What is the budget of the ECOWAS project?", texts)
     assert lacks_the_quantity("What was the total cost of the pilot?", texts)
+    assert lacks_the_quantity("What did the pilot cost to carry out?", texts)
     assert not lacks_the_quantity(
         "What is the budget of the ECOWAS project?", [*texts, "Its budget is EUR 3.5 million."]
     )
@@ -197,3 +199,10 @@ def test_a_word_derived_from_an_indexed_one_is_not_unknown() -> None:
     assert index.unknown(tokens("Was support slower?")) == []
     assert index.unknown(tokens("Who is the ruler?")) == []
     assert index.unknown(tokens("Was the stroopwafel slower?")) == ["stroopwafel"]
+
+
+def test_only_words_written_like_names_or_codes_can_be_unknown_subjects() -> None:
+    question = "What yardstick did EMPACT use under Article 433quinquies in New Zealand?"
+
+    assert name_like(question) == ["empact", "articl", "433quinquy", "new", "zealand"]
+    assert name_like("how do i cook erwtensoep?") == []

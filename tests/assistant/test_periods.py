@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.periods import Period, find_period
+from assistant.retrieval import asks_about_the_programme
+from assistant.text import tokens
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,17 @@ def test_overlaps() -> None:
     assert period.overlaps(2009, 2010)
     assert not period.overlaps(2013, 2015)
     assert not period.overlaps(2001, 2007)
+
+
+@pytest.mark.parametrize(
+    ("question", "programme"),
+    [
+        ("What happened in 2017?", True),
+        ("Which milestones are there before 2005?", True),
+        ("What did ICMPD do in 2014?", True),
+        ("How did the Oba of Benin's 2018 declaration affect trafficked women?", False),
+        ("How many B9 permits were granted between 2007 and 2011?", False),
+    ],
+)
+def test_which_questions_ask_about_the_programme(question: str, programme: bool) -> None:
+    assert asks_about_the_programme(tokens(question)) is programme

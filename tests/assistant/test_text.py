@@ -111,3 +111,8 @@ def test_possessives_lose_their_s_with_either_apostrophe() -> None:
 
 def test_numbers_and_article_numbers_are_tokens() -> None:
     assert tokens("Art. 273f, 2017 and No. 5") == ["art", "273f", "2017"]
+
+
+def test_a_letter_code_is_one_word_with_or_without_its_hyphen() -> None:
+    assert tokens("a B-9 permit") == tokens("a B9 permit") == ["b9", "permit"]
+    assert tokens("anti-trafficking co-operation") == ["anti", "traffick", "co", "oper"]
