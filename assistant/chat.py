@@ -11,6 +11,8 @@ from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import Backend
 from assistant.citations import check, related
 from assistant.evidence import (
+    lacks_a_count_for_the_year,
+    lacks_the_contact,
     lacks_the_quantity,
     matches_only_the_topic,
     name_like,
@@ -173,7 +175,11 @@ class Assistant:
             return 0.0
         if matches_only_the_topic(query, passages, index):
             return 0.0
-        if lacks_the_quantity(prompt.standalone, [c.chunk.text for c in top[:3]]):
+        best_texts = [c.chunk.text for c in top[:3]]
+        if any(
+            lacks(prompt.standalone, best_texts)
+            for lacks in (lacks_the_quantity, lacks_a_count_for_the_year, lacks_the_contact)
+        ):
             return 0.0
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
             return 0.0

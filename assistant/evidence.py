@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.keyword import KeywordIndex
+from assistant.periods import find_period
 from assistant.prompt import Sentence
 from assistant.text import sentence_spans, stem, tokens
 
@@ -86,7 +87,8 @@ _HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([\w'’-]+)?", re.I)
 _WHAT_COSTS = re.compile(
     r"\bwhat (?:is|was|are|were|will be)\b(?:\s+[\w'’-]+){0,4}?\s+"
     r"(?:budget|cost|price|salary|salaries|fee|funding|spending|expenditure)s?(?![\w-])"
-    r"|\bwhat (?:did|does|do|will|would)\b[^?.]*\bcost\b",  # "what did the study cost"
+    r"|\bwhat (?:did|does|do|will|would)\b[^?.]*\bcost\b"  # "what did the study cost"
+    r"|\bwhat budget\b|\b(?:annual|total|financial|monetary) value\b",
     re.I,
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*)(?!\w)")
@@ -152,6 +154,56 @@ def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
             ):
                 return False
     return True
+
+
+def lacks_a_count_for_the_year(question: str, texts: Sequence[str]) -> bool:
+    """True when the question asks how many in one year ("in 2022") and no sentence of the best
+    passages names that year beside a number: a count for another year is not the answer."""
+    period = find_period(question)
+    if not _HOW_MANY_ONLY.search(question) or period is None or period.start != period.end:
+        return False
+    year = str(period.start)
+    for text in texts:
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            figures = [n.rstrip(".,") for n in _NUMBER.findall(sentence)]
+            if year in sentence and any(not _YEAR.fullmatch(n) for n in figures):
+                return False
+    return True
+
+
+_HOW_MANY_ONLY = re.compile(r"\bhow many\b", re.I)
+# A question for contact details (asked for, not mentioned: "children carrying phone numbers"),
+# and what each kind looks like on a page.
+_ASKS = r"\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find)\b[^?]{0,50}?"
+_CONTACTS = {
+    "phone": (
+        re.compile(
+            _ASKS + r"\b(?:phone|telephone|fax|helpline|hotline|contact)\s+numbers?\b"
+            r"|\bwhat(?:'s|\s+is)\s+the\s+number\b",
+            re.I,
+        ),
+        re.compile(r"\+?\d[\d ()./-]{6,}\d"),
+    ),
+    "email": (
+        re.compile(_ASKS + r"\be-?mail(?:\s+address(?:es)?)?\b", re.I),
+        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ),
+    "web": (
+        re.compile(_ASKS + r"\b(?:website|web\s+site|web\s+address|url)\b", re.I),
+        re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:org|gov|com|net|int|eu|nl|uk)\b", re.I),
+    ),
+}
+
+
+def lacks_the_contact(question: str, texts: Sequence[str]) -> bool:
+    """True when the question asks for a phone number, e-mail address or website and none of
+    the best passages holds one of any kind asked for: a page about the helpline is not its
+    number."""
+    wanted = [shape for asked, shape in _CONTACTS.values() if asked.search(question)]
+    if not wanted:
+        return False
+    return not any(shape.search(text) for shape in wanted for text in texts)
 
 
 def name_like(question: str) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from assistant.evidence import (
+    lacks_a_count_for_the_year,
+    lacks_the_contact,
     lacks_the_quantity,
     matches_only_the_topic,
     name_like,
@@ -206,3 +208,28 @@ def test_only_words_written_like_names_or_codes_can_be_unknown_subjects() -> Non
 
     assert name_like(question) == ["empact", "articl", "433quinquy", "new", "zealand"]
     assert name_like("how do i cook erwtensoep?") == []
+
+
+def test_a_count_for_one_year_needs_that_year_beside_a_number() -> None:
+    question = "How many victims were identified in the Netherlands in 2022?"
+    older = ["In 2015, 1,321 possible victims were registered by CoMensha."]
+
+    assert lacks_a_count_for_the_year(question, older)
+    assert not lacks_a_count_for_the_year(question, [*older, "In 2022 there were 1,100."])
+    # The year alone is not a count, a range is left to the other rules, as is a non-count.
+    assert lacks_a_count_for_the_year(question, ["The 2022 report was published late."])
+    assert not lacks_a_count_for_the_year("How many victims between 2010 and 2015?", older)
+    assert not lacks_a_count_for_the_year("What changed in 2022?", older)
+
+
+def test_contact_details_asked_for_must_be_on_the_page() -> None:
+    about = ["The helpline is open around the clock for anyone with concerns."]
+
+    assert lacks_the_contact("What's the phone number for the helpline?", about)
+    assert lacks_the_contact("Is it open around the clock, and what's the number?", about)
+    assert lacks_the_contact("What is the email address of the helpline?", about)
+    assert not lacks_the_contact("What's the phone number?", ["Call 0800 0121 700."])
+    assert not lacks_the_contact("What is its email address?", ["Write to help@example.org."])
+    assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
+    # A number mentioned, not asked for.
+    assert not lacks_the_contact("Do children carrying phone numbers of contacts count?", about)
