@@ -105,6 +105,7 @@ class ChatHandlers:
         pdf_ids: set[str] | None = None
         yield messages([*done, current]), done, ""
         try:
+            self.services.wait_for_warm_up()
             assistant = self.services.assistant(backend)
             pdf_ids = self.services.pdf_ids()
             filters = make_filters(year_from, year_to, types)

@@ -29,6 +29,7 @@ from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
 log = logging.getLogger("atp.app")
+WARM_UP_WAIT = 120.0  # seconds a first question waits for start-up (model load + records)
 
 
 class Busy(RuntimeError):
@@ -181,6 +182,13 @@ class Services:
     def warming(self) -> bool:
         """True while start-up preparation runs (a failed one is retried by the next question)."""
         return self._warm_up_thread is not None and self._warm_up_thread.is_alive()
+
+    def wait_for_warm_up(self, timeout: float = WARM_UP_WAIT) -> None:
+        """Let a question asked in the first seconds wait for start-up, which on an empty index
+        is adding the milestones: answering before would say the index is empty."""
+        thread = self._warm_up_thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _warm_up(self) -> None:
         try:

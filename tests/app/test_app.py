@@ -13,6 +13,7 @@ import app
 from assistant.settings import AssistantSettings
 from tests.app.conftest import make_services
 from ui import timeline
+from ui.chat import ChatHandlers
 from ui.services import Services
 from ui.settings import AppSettings
 from vectorstore.embeddings import Embedder
@@ -92,6 +93,20 @@ def test_first_start_on_an_empty_index_adds_the_records(tmp_path: Path, embedder
     assert ids == {"milestones", "catalogue"}
     assert services.ready and services.activity is None and not services.warming
     assert "Working" not in app.status(services)
+
+
+def test_a_question_during_first_start_waits_for_the_records(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Not "the index is empty": the milestones are on their way and the answer uses them."""
+    services = make_services(tmp_path / "empty", embedder)
+    services.start_background()
+
+    *_, (chat, _, _) = ChatHandlers(services).respond("What happened in 2017?", [])
+
+    text = str(chat[-1]["content"])
+    assert "index is empty" not in text
+    assert "first non-UN organisation" in text
 
 
 def test_start_up_failure_is_kept_for_the_status_and_retried(tmp_path: Path) -> None:
