@@ -20,9 +20,9 @@ def rank_sentences(text: str, query_tokens: Sequence[str], index: KeywordIndex) 
     record may be one short sentence and still be the answer.
     """
     ranked = []
-    for position, (start, end) in enumerate(sentence_spans(text)):
+    for position, (start, end, words) in enumerate(index.sentences_of(text)):
         sentence = text[start:end]
-        score = index.coverage(query_tokens, sentence)
+        score = index.coverage_of(query_tokens, words)
         if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
             score *= 0.5
         letters = sum(ch.isalpha() for ch in sentence)

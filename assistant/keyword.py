@@ -14,7 +14,7 @@ import bm25s
 import numpy as np
 
 from assistant.periods import Period
-from assistant.text import tokens
+from assistant.text import sentence_spans, tokens
 from vectorstore.records import MILESTONE, Chunk
 
 
@@ -36,6 +36,8 @@ class KeywordIndex:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._prefixes = {t[:5] for t in frequency if len(t) >= 5}
+        self._words: dict[str, frozenset[str]] = {}
+        self._sentences: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -76,13 +78,39 @@ class KeywordIndex:
 
     def coverage(self, query_tokens: Sequence[str], text: str) -> float:
         """Share of the question's weight (by idf) whose words occur in the text."""
+        return self.coverage_of(query_tokens, self.words_of(text))
+
+    def coverage_of(self, query_tokens: Sequence[str], present: frozenset[str]) -> float:
         wanted = set(query_tokens)
         if not wanted:
             return 0.0
-        present = set(tokens(text))
         total = sum(self.idf(t) for t in wanted)
         return sum(self.idf(t) for t in wanted if t in present) / total if total else 0.0
 
+    def words_of(self, text: str) -> frozenset[str]:
+        """The text's tokens, cached: every question re-reads the same top passages."""
+        found = self._words.get(text)
+        if found is None:
+            found = frozenset(tokens(text))
+            self._remember(self._words, text, found)
+        return found
+
+    def sentences_of(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
+        """(start, end, tokens) of each sentence of the text, cached like words_of."""
+        found = self._sentences.get(text)
+        if found is None:
+            found = [(a, b, frozenset(tokens(text[a:b]))) for a, b in sentence_spans(text)]
+            self._remember(self._sentences, text, found)
+        return found
+
+    @staticmethod
+    def _remember(cache: dict, key: str, value: object) -> None:
+        if len(cache) >= CACHE_TEXTS:
+            cache.clear()  # crude, but bounded; a full index fits many times over
+        cache[key] = value
+
+
+CACHE_TEXTS = 5_000  # passages whose tokens are kept between questions (tens of MB at most)
 
 # Endings that make a word from another one the stemmer leaves alone: slow-er, rule-r, old-est.
 _DERIVATIONS = ("er", "r", "est", "st", "ers", "rs", "ly")

@@ -14,7 +14,7 @@ from assistant.evidence import (
 )
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period
-from assistant.text import tokens
+from assistant.text import sentence_spans, tokens
 from tests.assistant.test_citations import CHUNKS
 from vectorstore.records import Chunk
 
@@ -233,3 +233,14 @@ def test_contact_details_asked_for_must_be_on_the_page() -> None:
     assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
     # A number mentioned, not asked for.
     assert not lacks_the_contact("Do children carrying phone numbers of contacts count?", about)
+
+
+def test_passage_tokens_are_cached_and_equal_to_a_fresh_reading() -> None:
+    index = index_over(PROGRAMME)
+    text = "ICMPD joined ICAT in 2017. It became the first non-UN member."
+
+    first = index.sentences_of(text)
+    assert index.sentences_of(text) is first  # read once
+    assert [(a, b) for a, b, _ in first] == list(sentence_spans(text))
+    assert [w for *_, w in first] == [frozenset(tokens(text[a:b])) for a, b, _ in first]
+    assert index.coverage(tokens("ICAT member"), text) == 1.0
