@@ -71,9 +71,10 @@ def run_to_the_end(data: Path, folder: Path) -> subprocess.CompletedProcess[str]
     )
 
 
-def run_and_kill(data: Path, folder: Path, nth_write: int) -> str:
+def run_and_kill(data: Path, folder: Path, nth_write: int, after: str = "") -> str:
     """Start a sync and SIGKILL it at the n-th write transaction after the first library copy
-    this run makes; returns the copy's name. Fails if the run ends before that moment."""
+    this run makes (of a document whose name starts with `after`, if given); returns the
+    copy's name. Fails if the run ends before that moment."""
     library = data / "library"
     journal = data / "chroma" / "chroma.sqlite3-journal"
     before = set(os.listdir(library)) if library.is_dir() else set()
@@ -89,7 +90,9 @@ def run_and_kill(data: Path, folder: Path, nth_write: int) -> str:
         while process.poll() is None and time.monotonic() < deadline:
             if copy is None:
                 new = set(os.listdir(library)) - before if library.is_dir() else set()
-                copy = min((n for n in new if n.endswith(".pdf")), default=None)
+                copy = min(
+                    (n for n in new if n.endswith(".pdf") and n.startswith(after)), default=None
+                )
             else:
                 now = journal.exists()
                 if now and not writing:
@@ -159,12 +162,15 @@ def test_killed_sync_leaves_a_consistent_index_and_the_next_run_completes(
         make_pdf(folder, doc)
 
     seen: list[tuple[str, int, int, int]] = []
-    # Run 1 dies at doc0's first write (its pages), run 2 later inside doc1's (about the commit).
-    for run, nth_write in enumerate((1, 5), start=1):
-        copy = run_and_kill(data, folder, nth_write)
+    # Run 1 dies at doc0's first write (its pages). Run 2 dies inside doc1's writes, counted
+    # from doc2's library copy: a document is copied when its embedding starts, while the
+    # writer commits the one before, so doc0's commit has surely finished by then (counting
+    # from doc1's copy raced doc0's own writes).
+    for run, (nth_write, after) in enumerate(((1, "doc0"), (1, "doc2")), start=1):
+        copy = run_and_kill(data, folder, nth_write, after)
         snap = inspect(data, embedder, f"run{run}")
         seen.append((copy[:4], len(snap.versions), snap.committed_chunks, snap.stored_chunks))
-        assert copy.startswith(f"doc{run - 1}.")
+        assert copy.startswith(f"{after}.")
         assert set(snap.versions) <= {f"doc{i}" for i in range(run)}
     # Each run resumed: the committed set never shrinks.
     assert [s[1] for s in seen] == sorted(s[1] for s in seen)
