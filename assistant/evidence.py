@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from assistant.keyword import KeywordIndex
 from assistant.periods import find_period
@@ -141,38 +141,39 @@ def lacks_the_quantity(question: str, texts: Sequence[str]) -> bool:
         and word.lower() != "of"
         and bool(_SPENDING & set(tokens(question)))
     )
-    for text in texts:
-        for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            if money:
-                if _AMOUNT.search(sentence):
-                    return False
-                continue
-            figures = [n.rstrip(".,") for n in _NUMBER.findall(sentence)]
-            if any(not _YEAR.fullmatch(n) for n in figures) and (
-                counted is None or counted in tokens(sentence)
-            ):
+    for sentence in _sentences(texts):
+        if money:
+            if _AMOUNT.search(sentence):
                 return False
+        elif _gives_a_count(sentence) and (counted is None or counted in tokens(sentence)):
+            return False
     return True
 
 
 def lacks_a_count_for_the_year(question: str, texts: Sequence[str]) -> bool:
     """True when the question asks how many in one year ("in 2022") and no sentence of the best
     passages names that year beside a number: a count for another year is not the answer."""
+    asked = _HOW_MANY.search(question)
     period = find_period(question)
-    if not _HOW_MANY_ONLY.search(question) or period is None or period.start != period.end:
+    if asked is None or not asked.group(0).lower().startswith("how many"):
+        return False
+    if period is None or period.start != period.end:
         return False
     year = str(period.start)
+    return not any(year in s and _gives_a_count(s) for s in _sentences(texts))
+
+
+def _sentences(texts: Sequence[str]) -> Iterator[str]:
     for text in texts:
         for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            figures = [n.rstrip(".,") for n in _NUMBER.findall(sentence)]
-            if year in sentence and any(not _YEAR.fullmatch(n) for n in figures):
-                return False
-    return True
+            yield text[start:end]
 
 
-_HOW_MANY_ONLY = re.compile(r"\bhow many\b", re.I)
+def _gives_a_count(sentence: str) -> bool:
+    """Whether the sentence holds a number that is not a year."""
+    return any(not _YEAR.fullmatch(n.rstrip(".,")) for n in _NUMBER.findall(sentence))
+
+
 # A question for contact details (asked for, not mentioned: "children carrying phone numbers"),
 # and what each kind looks like on a page.
 _ASKS = r"\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find)\b[^?]{0,50}?"

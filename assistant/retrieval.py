@@ -178,22 +178,15 @@ class Retriever:
         2018 declaration") dates what is asked; the timeline's records of that year are not it.
         """
         top = 1.0 / (RRF_K + 1)
-        milestones = sorted(
-            (
-                i
-                for i, c in enumerate(index.chunks)
-                if timeline
-                and mask[i]
-                and c.kind == MILESTONE
-                and c.year
-                and period.overlaps(c.period_start or c.year, c.year)
-            ),
-            key=lambda i: (-scores[i], index.chunks[i].year or 0),
-        )
-        for rank, i in enumerate(milestones):
-            cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
-            cand.keyword = max(cand.keyword, float(scores[i]))
-            cand.fused += 2 * top * (1.0 - rank / (len(milestones) + 5))
+        if timeline:
+            milestones = sorted(
+                (i for i in (index.position[c.id] for c in index.milestones_in(period)) if mask[i]),
+                key=lambda i: (-scores[i], index.chunks[i].year or 0),
+            )
+            for rank, i in enumerate(milestones):
+                cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
+                cand.keyword = max(cand.keyword, float(scores[i]))
+                cand.fused += 2 * top * (1.0 - rank / (len(milestones) + 5))
         for cand in pool.values():
             year = cand.chunk.year
             if cand.chunk.kind != MILESTONE and year and period.overlaps(year, year):
