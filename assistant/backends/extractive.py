@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from assistant.prompt import Prompt
 from assistant.text import tokens
+from vectorstore.records import MILESTONE
 
 if TYPE_CHECKING:
     from assistant.settings import AssistantSettings
 
 MAX_SENTENCES = 3
 PER_PASSAGE = 2
+PER_RECORD = 1  # a milestone is one dated statement; its list of related titles is no second fact
 RANK_DECAY = 0.85  # a sentence of the 2nd passage needs a better match to beat the 1st's
 
 
@@ -27,9 +29,10 @@ class ExtractiveBackend:
         chosen: list[tuple[int, str]] = []
         seen: list[set[str]] = []
         per_passage: dict[int, int] = {}
+        limits = {p.n: PER_RECORD if p.kind == MILESTONE else PER_PASSAGE for p in prompt.passages}
         for _, n, sentence in sorted(self._candidates(prompt), key=lambda c: -c[0]):
             words = set(tokens(sentence))
-            if per_passage.get(n, 0) >= PER_PASSAGE or any(_similar(words, w) for w in seen):
+            if per_passage.get(n, 0) >= limits[n] or any(_similar(words, w) for w in seen):
                 continue
             chosen.append((n, sentence))
             seen.append(words)

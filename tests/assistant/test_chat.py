@@ -333,12 +333,20 @@ def test_a_year_question_puts_that_years_milestone_first(assistant: Assistant) -
 def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
     assistant: Assistant,
 ) -> None:
-    """The 2008 milestones exist, but the question is about the handbook's pilot that year."""
-    answer = assistant.ask("Where was the transnational referral mechanism piloted in 2008?")
+    """The 2008 milestones exist, but the question is about the handbook's pilot that year: a
+    milestone may rank for the words it shares with the question, never for its year alone."""
+    question = "Where was the transnational referral mechanism piloted in 2008?"
+    candidates = assistant.retriever.retrieve(question, 10).candidates
+    pilot = next(i for i, c in enumerate(candidates) if "Albania and Moldova" in c.chunk.text)
+    ahead = [c.chunk for c in candidates[:pilot] if c.chunk.kind == "milestone"]
+    assert pilot < 3
+    assert all("referral mechanism" in m.text.lower() for m in ahead), ahead
+
+    answer = assistant.ask(question)
 
     assert not answer.refused
-    assert answer.sources[0].kind == "publication", answer.text
-    assert "Albania and Moldova" in answer.sources[0].quote
+    assert "Albania and Moldova" in answer.text
+    assert any(s.kind == "publication" and "Albania and Moldova" in s.quote for s in answer.sources)
 
 
 def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
@@ -351,7 +359,8 @@ def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
     assert answer.removed == []
     cited = {s.id for s in answer.sources if s.kind == "milestone"}
     assert len(cited) >= 2, answer.text
-    assert all(s.quote.startswith("2014: ") for s in answer.sources if s.kind == "milestone")
+    quotes = [s.quote for s in answer.sources if s.kind == "milestone"]
+    assert all(q.startswith("2014: ") for q in quotes), [(s.id, s.kind, s.quote) for s in answer.sources]
 
 
 def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistant) -> None:

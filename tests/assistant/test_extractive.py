@@ -11,11 +11,11 @@ from assistant.prompt import Passage, Prompt, Sentence
 from assistant.settings import AssistantSettings
 
 
-def passage(n: int, *scored: tuple[str, float]) -> Passage:
+def passage(n: int, *scored: tuple[str, float], kind: str = "publication") -> Passage:
     ranked = sorted(scored, key=lambda s: -s[1])
     return Passage(
         n=n,
-        kind="publication",
+        kind=kind,
         title=f"Report {n}",
         year=2010,
         page=n,
@@ -73,6 +73,21 @@ def test_at_most_three_sentences_and_two_per_passage() -> None:
     assert len(markers) == MAX_SENTENCES
     assert markers.count("1") == PER_PASSAGE
     assert markers.count("2") == 1
+
+
+def test_a_milestone_is_quoted_once_not_split_into_its_statement_and_its_titles() -> None:
+    record = passage(
+        1,
+        ("2014: ICMPD produced a training manual for investigators.", 0.9),
+        ("Related publications: Training Manual for Law Enforcement Officers (2014).", 0.8),
+        kind="milestone",
+    )
+    p = prompt(record, passage(2, ("Another source says something else.", 0.5)))
+
+    text = answer(p)
+
+    assert re.findall(r"\[(\d+)\]", text) == ["1", "2"]
+    assert text.startswith("2014: ICMPD produced a training manual for investigators. [1]")
 
 
 def test_a_near_duplicate_of_a_chosen_sentence_is_skipped() -> None:
