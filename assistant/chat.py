@@ -14,6 +14,7 @@ from assistant.evidence import (
     lacks_a_count_for_the_year,
     lacks_the_contact,
     lacks_the_quantity,
+    lacks_the_succession,
     matches_only_the_topic,
     name_like,
     names_an_absent_subject,
@@ -178,7 +179,12 @@ class Assistant:
         best_texts = [c.chunk.text for c in top[:3]]
         if any(
             lacks(prompt.standalone, best_texts)
-            for lacks in (lacks_the_quantity, lacks_a_count_for_the_year, lacks_the_contact)
+            for lacks in (
+                lacks_the_quantity,
+                lacks_a_count_for_the_year,
+                lacks_the_contact,
+                lacks_the_succession,
+            )
         ):
             return 0.0
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):

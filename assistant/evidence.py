@@ -207,6 +207,28 @@ def lacks_the_contact(question: str, texts: Sequence[str]) -> bool:
     return not any(shape.search(text) for shape in wanted for text in texts)
 
 
+# "Who succeeded her?", "who took over as Special Rapporteur": the answer is a succession,
+# and a page that only describes the predecessor's term is not it.
+_ASKS_SUCCESSOR = re.compile(
+    r"\bwho\b[^?]{0,20}?\b(?:succeed(?:ed|s)?|replac(?:ed|es)|took\s+over|takes\s+over|followed)\b"
+    r"|\bsuccessor\b",
+    re.I,
+)
+_SUCCESSION = re.compile(
+    r"\b(?:succe(?:ed|eded|eds|eding|ssor|ssion)|replac\w+|took\s+over|taken\s+over|take\s+over"
+    r"|appointed|handed\s+over)\b",
+    re.I,
+)
+
+
+def lacks_the_succession(question: str, texts: Sequence[str]) -> bool:
+    """True when the question asks who succeeded someone and no sentence of the best passages
+    speaks of a succession: reports written during a term cannot name who came after it."""
+    if not _ASKS_SUCCESSOR.search(question):
+        return False
+    return not any(_SUCCESSION.search(s) for s in _sentences(texts))
+
+
 def name_like(question: str) -> list[str]:
     """Tokens of the words written like names or codes (a capital or a digit: "EMPACT",
     "Zealand", "433quinquies"). One the index never saw means the question is about something

@@ -360,7 +360,9 @@ def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
     cited = {s.id for s in answer.sources if s.kind == "milestone"}
     assert len(cited) >= 2, answer.text
     quotes = [s.quote for s in answer.sources if s.kind == "milestone"]
-    assert all(q.startswith("2014: ") for q in quotes), [(s.id, s.kind, s.quote) for s in answer.sources]
+    assert all(q.startswith("2014: ") for q in quotes), [
+        (s.id, s.kind, s.quote) for s in answer.sources
+    ]
 
 
 def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistant) -> None:

@@ -6,6 +6,7 @@ from assistant.evidence import (
     lacks_a_count_for_the_year,
     lacks_the_contact,
     lacks_the_quantity,
+    lacks_the_succession,
     matches_only_the_topic,
     name_like,
     names_an_absent_subject,
@@ -233,6 +234,20 @@ def test_contact_details_asked_for_must_be_on_the_page() -> None:
     assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
     # A number mentioned, not asked for.
     assert not lacks_the_contact("Do children carrying phone numbers of contacts count?", about)
+
+
+def test_a_question_for_a_successor_needs_a_passage_about_the_succession() -> None:
+    term = ["Corinne Dettmeijer-Vermeulen was National Rapporteur from 2006 to 2017."]
+    handover = ["In 2017 Herman Bolhaar succeeded her as National Rapporteur."]
+
+    assert lacks_the_succession("Who succeeded Corinne Dettmeijer-Vermeulen?", term)
+    assert lacks_the_succession("Who took over as Rapporteur after her term?", term)
+    assert lacks_the_succession("Who replaced her, and when?", term)
+    assert not lacks_the_succession("Who succeeded Corinne Dettmeijer-Vermeulen?", handover)
+    assert not lacks_the_succession("Who was appointed after her?", term)  # not a succession ask
+    # Not asked: "followed" as a procedure, a successor named in passing is still asked about.
+    assert not lacks_the_succession("Which procedure is followed after a referral?", term)
+    assert lacks_the_succession("What budget did the successor programme get?", term)
 
 
 def test_passage_tokens_are_cached_and_equal_to_a_fresh_reading() -> None:
