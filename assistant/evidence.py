@@ -237,12 +237,31 @@ def name_like(question: str) -> list[str]:
     return [
         t
         for w in _WORD.findall(question)
-        if w != w.lower() or any(ch.isdigit() for ch in w)
+        if (w != w.lower() or any(ch.isdigit() for ch in w)) and not _SHORTHAND.fullmatch(w)
         for t in tokens(w)
     ]
 
 
 _WORD = re.compile(r"[\w'’-]+")
+# "100k", "2bn", "5m": a number in shorthand, which no report spells that way, is not a name.
+_SHORTHAND = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|bn|mn)", re.I)
+# "the Eighth Report": an ordinal is capitalised in a title but names nothing.
+_ORDINALS = frozenset(
+    [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+    ]
+)
 # A capitalised word: a name, unless it opens the question, a sentence or a bracket.
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 
@@ -261,7 +280,7 @@ def names_an_absent_subject(question: str, doc_ids: Sequence[str], index: Keywor
         return False
     for match in _CAPITALISED.finditer(question):
         before = question[: match.start()].rstrip()
-        if not before or before[-1] in ".!?(:;\"“‘'":
+        if not before or before[-1] in ".!?(:;\"“‘'" or match.group(0).lower() in _ORDINALS:
             continue
         words = tokens(match.group(0))
         if words and not any(index.mentions(d, w) for d in doc_ids for w in words):

@@ -149,6 +149,9 @@ def test_names_opening_a_sentence_and_acronyms_do_not_count() -> None:
         "Maximum sentence in the Dutch Criminal Code?", ["d0"], index
     )
     assert not names_an_absent_subject("What does the DCC say? Penalties are high.", ["d0"], index)
+    # An ordinal capitalised in a report's title ("the Eighth Report") names nothing.
+    assert not names_an_absent_subject("What does the Eighth Report say?", ["d0"], index)
+    assert names_an_absent_subject("What does the Belgian Report say?", ["d0"], index)
     assert not names_an_absent_subject(
         "What maximum sentence (Dutch Criminal Code)?", ["d0"], index
     )
@@ -209,6 +212,8 @@ def test_only_words_written_like_names_or_codes_can_be_unknown_subjects() -> Non
 
     assert name_like(question) == ["empact", "articl", "433quinquy", "new", "zealand"]
     assert name_like("how do i cook erwtensoep?") == []
+    # A number in shorthand is not a code: no report writes "100k".
+    assert name_like("victim rate per 100k for girls, 2.5m in total") == []
 
 
 def test_a_count_for_one_year_needs_that_year_beside_a_number() -> None:
