@@ -229,7 +229,24 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Content words, stemmed: what keyword search and overlap checks compare."""
-    return [stem(w) for w in words(text) if w and w not in STOPWORDS and len(w) > 1]
+    stems = (stem(w) for w in words(text) if w and w not in STOPWORDS and len(w) > 1)
+    return [_SAME.get(s, s) for s in stems]
+
+
+# Everyday words a user types for the reports' terms ("kids" for "minors", "jail" for
+# "imprisonment"), mapped to one token on both sides so that keyword search and the evidence
+# checks meet them.
+_FAMILIES = {
+    "child": ["kid", "kids", "children", "minor", "minors", "youngsters", "teenagers", "juveniles"],
+    "prison": ["jail", "imprisonment", "imprisoned"],
+    "exploiter": ["pimp", "pimps"],
+    "person": ["people"],
+    "country": ["state", "states"],
+    "consent": ["agree", "agreed"],
+    "helpline": ["hotline"],
+    "profit": ["earnings"],
+}
+_SAME = {stem(w): stem(canon) for canon, ws in _FAMILIES.items() for w in ws}
 
 
 # A sentence ends at . ! ? followed by a space and a capital, digit or quote; not after the

@@ -23,11 +23,13 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 EVAL = ROOT / "eval"
 TUNING = [EVAL / f"{name}_questions.jsonl" for name in ("corpus", "programme", "heldout")]
 BLIND = sorted(EVAL.glob("heldout[0-9]*_questions.jsonl"))
+EVERYDAY = sorted(EVAL.glob("everyday[0-9]*_questions.jsonl"))
 
 
 def test_every_question_file_is_in_one_group() -> None:
-    assert sorted(TUNING + BLIND) == sorted(EVAL.glob("*_questions.jsonl"))
+    assert sorted(TUNING + BLIND + EVERYDAY) == sorted(EVAL.glob("*_questions.jsonl"))
     assert len(BLIND) >= 3
+    assert len(EVERYDAY) >= 2
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,12 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"test corpus not found at {CORPUS}")
 @pytest.mark.parametrize(
     ("questions", "bar", "at_least"),
-    [(TUNING, "bar.json", 80), (BLIND, "bar_blind.json", 100)],
-    ids=["tuning", "blind"],
+    [
+        (TUNING, "bar.json", 80),
+        (BLIND, "bar_blind.json", 100),
+        (EVERYDAY, "bar_everyday.json", 80),
+    ],
+    ids=["tuning", "blind", "everyday"],
 )
 def test_evaluation_meets_the_bar(
     index_dir: Path, tmp_path: Path, questions: list[Path], bar: str, at_least: int

@@ -116,3 +116,13 @@ def test_numbers_and_article_numbers_are_tokens() -> None:
 def test_a_letter_code_is_one_word_with_or_without_its_hyphen() -> None:
     assert tokens("a B-9 permit") == tokens("a B9 permit") == ["b9", "permit"]
     assert tokens("anti-trafficking co-operation") == ["anti", "traffick", "co", "oper"]
+
+
+def test_everyday_words_meet_the_reports_terms() -> None:
+    """A user types "kids" and "jail"; the reports say "minors" and "imprisonment"."""
+    assert tokens("kids in jail") == tokens("minors in imprisonment") == ["child", "prison"]
+    assert tokens("how many countries joined") == tokens("how many States joined")
+    assert tokens("pimps") == tokens("pimp") == ["exploiter"]
+    assert tokens("people") == tokens("persons")
+    # Words outside the families are left alone.
+    assert tokens("shelters for victims") == ["shelter", "victim"]
