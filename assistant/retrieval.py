@@ -97,7 +97,7 @@ class Retriever:
         keyword_k: int = 30,
         dense_weight: float = 1.0,
         # BM25 finds the right page more often on these reports (eval/): dense search mostly
-        # breaks its ties and brings in the paraphrased passages it misses.
+        # breaks its ties and adds passages it misses.
         keyword_weight: float = 6.0,
     ) -> None:
         self.store = store
