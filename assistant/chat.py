@@ -126,10 +126,21 @@ class Assistant:
         self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval
     ) -> tuple[Prompt, dict[int, Chunk]]:
         index = self.retriever.keyword_index()
+        period = retrieval.period
         passages, chunks = [], {}
         for n, cand in enumerate(retrieval.candidates, start=1):
             chunk = cand.chunk
             ranked = rank_sentences(chunk.text, retrieval.query_tokens, index)
+            if (
+                retrieval.whole_period
+                and chunk.kind == MILESTONE
+                and ranked
+                and chunk.year is not None
+                and period.overlaps(chunk.year, chunk.year)
+            ):
+                # "Which milestones are there before 2005?": a record dated in the period
+                # answers it whole, though its statement shares no word with the question.
+                ranked[0] = replace(ranked[0], score=max(ranked[0].score, 1.0))
             passages.append(
                 Passage(
                     n=n,

@@ -23,7 +23,8 @@ RESCORE_DEPTH = 30
 PASSAGE_WEIGHT = 0.02  # x the share of the question's weight in the passage
 SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 # For a question about the programme's timeline: its milestones of the period get the best score
-# rank fusion can give (the best-matching one in full, the others a little less), and its
+# rank fusion can give (the best-matching one in full, the others a little less), or twice that
+# when the question asks for nothing but the period, so that all of them come first; and its
 # publications from the period half a first place in the dense list.
 PUBLICATION_PRIORITY = 0.5
 
@@ -35,6 +36,13 @@ def asks_about_the_programme(query_tokens: list[str]) -> bool:
     """Names the programme, or asks nothing but a period ("What happened in 2017?")."""
     content = [t for t in query_tokens if not t.isdigit()]
     return bool(_PROGRAMME & set(query_tokens)) or len(content) < 2
+
+
+def asks_only_for_the_period(query_tokens: list[str]) -> bool:
+    """ "Which milestones are there before 2005?", "What did ICMPD do in 2017?": the period's
+    whole timeline answers, though no word of its records is in the question."""
+    content = [t for t in query_tokens if not t.isdigit() and t not in _PROGRAMME]
+    return len(content) < 2
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,16 @@ class Retrieval:
     # The nearest passage's cosine, whether or not it survived fusion: how on-topic the
     # question is for this index, even when keyword matches fill every top place.
     nearest: float = 0.0
+
+    @property
+    def timeline(self) -> bool:
+        """About the programme in a period: its milestones of the period come first."""
+        return self.period is not None and asks_about_the_programme(self.query_tokens)
+
+    @property
+    def whole_period(self) -> bool:
+        """Asks for the period and nothing more, so every milestone of it answers."""
+        return self.timeline and asks_only_for_the_period(self.query_tokens)
 
 
 class Retriever:
@@ -144,11 +162,11 @@ class Retriever:
             cand = pool.setdefault(chunk.id, Candidate(chunk))
             cand.keyword = float(scores[i])
             cand.fused += self.keyword_weight / (RRF_K + rank + 1)
-        timeline = result.period is not None and asks_about_the_programme(result.query_tokens)
-        if timeline:
-            self._favour_period(result.period, index, scores, mask, pool)
+        if result.timeline:
+            lead = 2.0 if result.whole_period else 1.0
+            self._favour_period(result.period, index, scores, mask, pool, lead)
         ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
-        if not timeline:
+        if not result.timeline:
             ranked = self._rescore(ranked[:RESCORE_DEPTH], result.query_tokens, index)
         result.candidates = ranked[:k]
         return result
@@ -177,9 +195,11 @@ class Retriever:
         scores: np.ndarray,
         mask: np.ndarray,
         pool: dict[str, Candidate],
+        lead: float,
     ) -> None:
         """For a question about the programme, its milestones of the period first (best keyword
-        match first), then publications from the period.
+        match first), then publications from the period. `lead` 1 puts the best milestone level
+        with a first place in both lists; 2 puts every milestone above any other passage.
 
         A year in any other question ("B9 permits in 2009", "the Oba's 2018 declaration")
         dates what is asked, not when it was published: the figures for 2009 are in a report
@@ -195,7 +215,7 @@ class Retriever:
         for rank, i in enumerate(milestones):
             cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
             cand.keyword = max(cand.keyword, float(scores[i]))
-            cand.fused += best * (1.0 - rank / (len(milestones) + 5))
+            cand.fused += best * (lead - rank / (len(milestones) + 5))
         for cand in pool.values():
             year = cand.chunk.year
             if cand.chunk.kind != MILESTONE and year and period.overlaps(year, year):

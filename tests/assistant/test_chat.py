@@ -349,6 +349,41 @@ def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
     assert any(s.kind == "publication" and "Albania and Moldova" in s.quote for s in answer.sources)
 
 
+def test_an_open_period_lists_its_milestones_though_a_report_names_its_year(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "Before 2005" matches no word of the 2002 and 2004 records, but every word of a report
+    page that dates its own events "in 2005"; the timeline answers the question all the same."""
+    pdf = text_pdf(
+        tmp_path / "reflection.pdf",
+        [
+            "National Report on Reflection Periods",
+            "Before 2005 few victims were granted a reflection period. In November 2005 the "
+            "reflection period was extended to victims of all forms of exploitation. Which "
+            "victims qualified before 2005 was set out in the Government Gazette 2005. " + FILLER,
+        ],
+        title="National Report on Reflection Periods",
+    )
+    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
+    pipeline = Pipeline(store, IngestSettings.from_env({}), tmp_path / "data")
+    report = pipeline.ingest([from_path(pdf, title="National Report", year=2007, doc_id="report")])
+    assert not report.failures
+    assert pipeline.ingest_milestones().status == "added"
+
+    answer = Assistant(store, ExtractiveBackend()).ask("Which milestones are there before 2005?")
+
+    assert not answer.refused, answer.text
+    # The records share no word with the question, so the earliest come first; the report's page
+    # must not take the place of any of them.
+    cited = {s.id for s in answer.sources if s.kind == "milestone"}
+    assert cited == {
+        "ms-2002-programme-established",
+        "ms-2004-training-materials",
+        "ms-2004-police-training-standards",
+    }, answer.text
+    assert answer.text.startswith(("2002: ", "2004: ")), answer.text
+
+
 def test_an_answer_from_several_milestones_keeps_and_cites_each_of_them(
     assistant: Assistant,
 ) -> None:

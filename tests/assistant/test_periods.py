@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.periods import Period, find_period
-from assistant.retrieval import asks_about_the_programme
+from assistant.retrieval import asks_about_the_programme, asks_only_for_the_period
 from assistant.text import tokens
 
 
@@ -78,14 +78,19 @@ def test_overlaps() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "programme"),
+    ("question", "programme", "only_the_period"),
     [
-        ("What happened in 2017?", True),
-        ("Which milestones are there before 2005?", True),
-        ("What did ICMPD do in 2014?", True),
-        ("How did the Oba of Benin's 2018 declaration affect trafficked women?", False),
-        ("How many B9 permits were granted between 2007 and 2011?", False),
+        ("What happened in 2017?", True, True),
+        ("Which milestones are there before 2005?", True, True),
+        ("What did ICMPD do in 2014?", True, True),
+        ("How many places did the COSM shelter programme have in 2010?", True, False),
+        ("How did ICMPD train Dutch investigators in 2010?", True, False),
+        ("How did the Oba of Benin's 2018 declaration affect trafficked women?", False, False),
+        ("How many B9 permits were granted between 2007 and 2011?", False, False),
     ],
 )
-def test_which_questions_ask_about_the_programme(question: str, programme: bool) -> None:
+def test_which_questions_ask_about_the_programme(
+    question: str, programme: bool, only_the_period: bool
+) -> None:
     assert asks_about_the_programme(tokens(question)) is programme
+    assert (programme and asks_only_for_the_period(tokens(question))) is only_the_period
