@@ -22,7 +22,7 @@ from assistant.evidence import (
     rank_sentences,
     strength,
 )
-from assistant.followup import standalone_question
+from assistant.followup import earlier_question, with_earlier
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
@@ -80,11 +80,12 @@ class Assistant:
         """Text pieces as the backend writes them, then the checked Answer (which may differ)."""
         started = time.perf_counter()
         question = clean_question(question)
-        standalone = standalone_question(question, history)
+        earlier = earlier_question(question, history)
+        standalone = with_earlier(question, earlier)
         if not question:
             yield Answer("Please type a question.", True, [], question, standalone)
             return
-        retrieval = self.retriever.retrieve(standalone, self.settings.top_k, filters)
+        retrieval = self.retriever.retrieve(question, self.settings.top_k, filters, earlier)
         if not retrieval.candidates:
             empty = not self.store.documents()
             text = EMPTY_INDEX if empty else NOT_COVERED + " Nothing matched the filters you set."

@@ -25,9 +25,18 @@ def is_followup(question: str) -> bool:
     )
 
 
-def standalone_question(question: str, history: Sequence[Turn]) -> str:
-    """The question to retrieve with; unchanged unless it is a follow-up with a previous turn."""
+def earlier_question(question: str, history: Sequence[Turn]) -> str:
+    """The previous question a follow-up leans on, or "" when it stands on its own."""
     previous = [t.content for t in history if t.role == "user" and t.content.strip()]
     if not previous or not is_followup(question):
-        return question
-    return f"{question} ({previous[-1].strip()[:500]})"
+        return ""
+    return previous[-1].strip()[:500]
+
+
+def with_earlier(question: str, earlier: str) -> str:
+    return f"{question} ({earlier})" if earlier else question
+
+
+def standalone_question(question: str, history: Sequence[Turn]) -> str:
+    """The question to retrieve with; unchanged unless it is a follow-up with a previous turn."""
+    return with_earlier(question, earlier_question(question, history))

@@ -17,6 +17,7 @@ from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import BACKENDS, get_backend
 from assistant.backends.extractive import ExtractiveBackend
 from assistant.chat import EMPTY_INDEX, MAX_QUESTION_CHARS, Assistant, clean_question
+from assistant.followup import earlier_question
 from assistant.prompt import Turn
 from assistant.retrieval import Filters
 from assistant.settings import AssistantSettings
@@ -328,6 +329,24 @@ def test_a_year_question_puts_that_years_milestone_first(assistant: Assistant) -
     assert (first.kind, first.id, first.year) == ("milestone", "ms-2017-icat-member", 2017)
     assert first.quote.startswith("2017: ")
     assert answer.text.startswith(first.quote)
+
+
+def test_a_followups_own_words_outweigh_the_question_it_leans_on(assistant: Assistant) -> None:
+    """The earlier question names the pilot (page 3); the follow-up asks for the training (page
+    4). Weighed equally, the earlier question's words put a milestone above page 4."""
+    history = (
+        Turn("user", "Where was the transnational referral mechanism first piloted?"),
+        Turn("assistant", "In Albania and Moldova [1]."),
+    )
+    question = "And how many caseworkers were trained?"
+    earlier = earlier_question(question, history)
+    assert earlier == history[0].content
+
+    top = assistant.retriever.retrieve(question, 2, context=earlier).candidates
+
+    assert ("referral-handbook", 4) in [(c.chunk.doc_id, c.chunk.page) for c in top]
+    answer = assistant.ask(question, history)
+    assert "Seventeen caseworkers" in answer.text
 
 
 def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
