@@ -22,7 +22,7 @@ from assistant.evidence import (
     rank_sentences,
     strength,
 )
-from assistant.followup import earlier_question, with_earlier
+from assistant.followup import earlier_question, rewritten, with_earlier
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
@@ -81,11 +81,12 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question)
         earlier = earlier_question(question, history)
-        standalone = with_earlier(question, earlier)
         if not question:
-            yield Answer("Please type a question.", True, [], question, standalone)
+            yield Answer("Please type a question.", True, [], question, question)
             return
-        retrieval = self.retriever.retrieve(question, self.settings.top_k, filters, earlier)
+        query = rewritten(self.backend, question, earlier)
+        standalone = with_earlier(query, earlier)
+        retrieval = self.retriever.retrieve(query, self.settings.top_k, filters, earlier)
         if not retrieval.candidates:
             empty = not self.store.documents()
             text = EMPTY_INDEX if empty else NOT_COVERED + " Nothing matched the filters you set."

@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant.backends import get_backend
 from assistant.chat import Assistant
-from assistant.followup import earlier_question
+from assistant.followup import earlier_question, rewritten
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
 from assistant.settings import AssistantSettings
@@ -181,7 +181,8 @@ def evaluate_assistant(
     details = []
     for q in questions:
         earlier = earlier_question(q.question, q.history)
-        retrieval = assistant.retriever.retrieve(q.question, K, context=earlier)
+        query = rewritten(assistant.backend, q.question, earlier)
+        retrieval = assistant.retriever.retrieve(query, K, context=earlier)
         ranked = [(c.chunk.ref_id, c.chunk.page) for c in retrieval.candidates]
         started = time.perf_counter()
         answer = assistant.ask(q.question, q.history)

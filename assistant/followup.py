@@ -1,14 +1,23 @@
-"""Resolve follow-up questions before retrieval, without an LLM: a question that leans on the
-conversation ("it", "that handbook", "and when was it revised?") is searched together with
-the previous question it leans on."""
+"""Resolve follow-up questions before retrieval. A question that leans on the conversation
+("it", "that handbook", "and when was it revised?") is searched together with the previous
+question it leans on; with an LLM backend it is first rewritten to stand on its own."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
 
+from assistant.backends import BackendError
 from assistant.prompt import Turn
 from assistant.text import tokens
+
+if TYPE_CHECKING:
+    from assistant.backends import Backend
+
+MAX_REWRITE_CHARS = 300
 
 _ANAPHORA = re.compile(
     r"\b(it|its|it's|this|that|these|those|they|them|their|theirs|he|she|his|her|there|such|"
@@ -40,3 +49,42 @@ def with_earlier(question: str, earlier: str) -> str:
 def standalone_question(question: str, history: Sequence[Turn]) -> str:
     """The question to retrieve with; unchanged unless it is a follow-up with a previous turn."""
     return with_earlier(question, earlier_question(question, history))
+
+
+@dataclass(frozen=True)
+class RewritePrompt:
+    """What an LLM backend is asked to turn a follow-up into a question that stands alone."""
+
+    question: str
+    earlier: str
+
+    def messages(self) -> list[dict[str, str]]:
+        text = resources.files("assistant").joinpath("prompts", "rewrite.txt")
+        content = text.read_text(encoding="utf-8").format(
+            earlier=self.earlier, question=self.question
+        )
+        return [{"role": "user", "content": content}]
+
+
+def rewritten(backend: Backend, question: str, earlier: str) -> str:
+    """The follow-up as the backend's LLM rewrites it, or the question unchanged when the backend
+    has no LLM, fails, or replies with something that is not a rewrite of it.
+
+    A small model may answer instead (SmolLM2 does), invent a year, or repeat the earlier
+    question: a rewrite must be one short line ending in "?", keep at least one of the
+    follow-up's own words (or, when it has none, one of the earlier question's) and hold no
+    number that neither question holds."""
+    if not earlier or not getattr(backend, "rewrites", False):
+        return question
+    try:
+        reply = "".join(backend.generate(RewritePrompt(question, earlier)))  # type: ignore[arg-type]
+    except BackendError:
+        return question  # the answer that follows reports the failure in words
+    lines = [line.strip().strip("\"'").strip() for line in reply.strip().splitlines()]
+    line = next((x for x in lines if x), "")
+    own = set(tokens(question)) or set(tokens(earlier))
+    words = set(tokens(line))
+    numbers = {w for w in words if w.isdigit()} - set(tokens(f"{question} {earlier}"))
+    if not (3 <= len(line) <= MAX_REWRITE_CHARS and line.endswith("?")) or numbers:
+        return question
+    return line if own & words else question

@@ -20,6 +20,8 @@ class BackendError(RuntimeError):
 
 class Backend(Protocol):
     name: str
+    # Whether it can rewrite a follow-up to stand on its own (assistant.followup.rewritten).
+    rewrites: bool
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         """Yield pieces of the answer text, with [n] markers pointing at prompt.passages."""

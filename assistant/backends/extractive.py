@@ -24,6 +24,7 @@ RANK_DECAY = 0.85  # a sentence of the 2nd passage needs a better match to beat 
 
 class ExtractiveBackend:
     name = "extractive"
+    rewrites = False  # no model to rewrite with: follow-ups are searched with the turn before
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         chosen: list[tuple[int, str]] = []

@@ -29,6 +29,7 @@ class LlamaCppBackend:
     """Owns one loaded model and its server; close() frees both and closes the port."""
 
     name = "llamacpp"
+    rewrites = True
 
     def __init__(self, model: Path, settings: AssistantSettings) -> None:
         import xllamacpp

@@ -17,6 +17,7 @@ INSTALL = "pip install 'icmpd-atp-assistant[ollama]'"
 
 class OllamaBackend:
     name = "ollama"
+    rewrites = True
 
     def __init__(self, chat: Any, host: str, model: str, timeout: float) -> None:
         self.host = host

@@ -20,6 +20,8 @@ INSTALL = "pip install 'icmpd-atp-assistant[{extra}]'"
 class OpenAICompatBackend:
     """Streams one chat completion per prompt from the server at `base_url`."""
 
+    rewrites = True
+
     def __init__(self, chat: Any, base_url: str, *, name: str, timeout: float, fix: str) -> None:
         self.name = name
         self.base_url = base_url

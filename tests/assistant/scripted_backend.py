@@ -18,6 +18,7 @@ NAME = "scripted"
 
 class ScriptedBackend:
     name = NAME
+    rewrites = False  # a test that scripts a rewrite sets it
 
     def __init__(self, *replies: str) -> None:
         self.replies = list(replies)

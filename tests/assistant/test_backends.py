@@ -11,8 +11,10 @@ import time
 import pytest
 
 from assistant.backends import BACKENDS, BackendError, get_backend
+from assistant.followup import MAX_REWRITE_CHARS, rewritten
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.settings import AssistantSettings
+from assistant.text import tokens
 from tests.assistant.fake_llm_server import REPLY, FakeLLMServer
 from tests.processes import free_port
 
@@ -354,3 +356,18 @@ def test_llamacpp_missing_xllamacpp_names_the_extra(monkeypatch, tmp_path):
 
     with pytest.raises(BackendError, match=r"pip install 'icmpd-atp-assistant\[llamacpp\]'"):
         get_backend("llamacpp", settings(gguf_path=str(model)))
+
+
+def test_llamacpp_rewrites_a_follow_up_or_leaves_it_as_it_was(llamacpp_backend):
+    """SmolLM2 often answers instead of rewriting; whatever it says, what retrieval gets is one
+    short line that keeps the follow-up's own words."""
+    question = "And when was it revised?"
+    earlier = "What does the Monitoring and Evaluation Handbook for National Action Plans cover?"
+
+    query = rewritten(llamacpp_backend, question, earlier)
+
+    assert query == question or (
+        "\n" not in query
+        and 3 <= len(query) <= MAX_REWRITE_CHARS
+        and set(tokens(question)) & set(tokens(query))
+    ), query

@@ -435,6 +435,57 @@ def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistan
     assert alone.standalone == "And what does it recommend?"
 
 
+def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(
+    index: Store, scripted: ScriptedBackend
+) -> None:
+    """The rule alone searches "What about its recommendations?" with the question before it;
+    the LLM's rewrite names the subject, and retrieval finds the recommendations page with it."""
+    scripted.rewrites = True
+    scripted.queue(
+        "What did the study on organ removal in Egypt recommend to hospitals?",
+        "Hospitals should verify the consent of every living donor with an independent "
+        "committee [1].",
+    )
+    history = [
+        Turn("user", "Where were kidney donors recruited?"),
+        Turn("assistant", "In Cairo [1]."),
+    ]
+
+    answer = scripted_assistant(index).ask("What about its recommendations?", history)
+
+    rewrite_prompt = scripted.prompts[0]
+    assert "What about its recommendations?" in rewrite_prompt.messages()[0]["content"]
+    assert "Where were kidney donors recruited?" in rewrite_prompt.messages()[0]["content"]
+    assert answer.standalone.startswith("What did the study on organ removal in Egypt")
+    assert scripted.prompts[1].standalone == answer.standalone
+    assert (answer.sources[0].id, answer.sources[0].page) == ("organ-removal-study", 3)
+    assert not answer.refused
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "",  # nothing
+        "Where were kidney donors recruited?",  # the earlier question, none of the follow-up's words
+        "Sure! " + "The study says many things about Egypt. " * 20,  # an answer, too long
+        "It recommends that hospitals verify consent.",  # an answer, not a question
+        "What did the 2015 study of Egypt recommend?",  # a year neither question names
+    ],
+)
+def test_an_unusable_rewrite_falls_back_to_the_question_and_the_turn_before(
+    index: Store, scripted: ScriptedBackend, reply: str
+) -> None:
+    scripted.rewrites = True
+    scripted.queue(reply, "The publications don't cover this.")
+    history = [Turn("user", "Where were kidney donors recruited?"), Turn("assistant", "Cairo [1].")]
+
+    answer = scripted_assistant(index).ask("What about its recommendations?", history)
+
+    assert answer.standalone == (
+        "What about its recommendations? (Where were kidney donors recruited?)"
+    )
+
+
 # -- awkward input ------------------------------------------------------------------------
 
 
