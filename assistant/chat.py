@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import Backend
@@ -48,6 +48,14 @@ _MILESTONE_WORD = re.compile(r"\bmilestones?\b", re.I)
 TOP_EVIDENCE = 5  # passages judged for the evidence strength
 
 
+@dataclass
+class Search:
+    retrieval: Retrieval
+    prompt: Prompt
+    chunks: dict[int, Chunk]
+    evidence: float
+
+
 class Assistant:
     def __init__(
         self,
@@ -84,16 +92,13 @@ class Assistant:
         if not question:
             yield Answer("Please type a question.", True, [], question, question)
             return
-        query = rewritten(self.backend, question, earlier)
-        standalone = with_earlier(query, earlier)
-        retrieval = self.retriever.retrieve(query, self.settings.top_k, filters, earlier)
-        if not retrieval.candidates:
+        found = self.search(question, history, filters)
+        if found is None:
             empty = not self.store.documents()
             text = EMPTY_INDEX if empty else NOT_COVERED + " Nothing matched the filters you set."
-            yield Answer(text, True, [], question, standalone)
+            yield Answer(text, True, [], question, with_earlier(question, earlier))
             return
-        prompt, chunks = self.prompt(question, standalone, history, retrieval)
-        evidence = self.strength(retrieval, prompt)
+        prompt, chunks, evidence = found.prompt, found.chunks, found.evidence
         pages = self._page_lookup()
         if evidence < self.min_strength:
             yield self._refusal(prompt, chunks, pages, evidence, started)
@@ -117,12 +122,51 @@ class Assistant:
             False,
             sources,
             question,
-            standalone,
+            prompt.standalone,
             removed,
             evidence,
             self.backend.name,
             time.perf_counter() - started,
         )
+
+    def search(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> Search | None:
+        """The passages to answer from, and how strongly they answer; None if nothing matched.
+
+        A question that looks like a follow-up is searched with the question before it. When
+        that finds no strong evidence but the question alone does, the user changed the
+        subject: "How many shelters did COSM have?" after a question about Egypt would
+        otherwise be refused for lacking Egypt.
+        """
+        k = k or self.settings.top_k
+        earlier = earlier_question(question, history)
+        query = rewritten(self.backend, question, earlier)
+        found = self._search(question, query, earlier, history, filters, k)
+        if earlier and (found is None or found.evidence < self.min_strength):
+            alone = self._search(question, question, "", history, filters, k)
+            if alone is not None and alone.evidence >= self.min_strength:
+                return alone
+        return found
+
+    def _search(
+        self,
+        question: str,
+        query: str,
+        earlier: str,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        k: int,
+    ) -> Search | None:
+        retrieval = self.retriever.retrieve(query, k, filters, earlier)
+        if not retrieval.candidates:
+            return None
+        prompt, chunks = self.prompt(question, with_earlier(query, earlier), history, retrieval)
+        return Search(retrieval, prompt, chunks, self.strength(retrieval, prompt))
 
     def prompt(
         self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval

@@ -21,7 +21,6 @@ import numpy as np
 
 from assistant.backends import get_backend
 from assistant.chat import Assistant
-from assistant.followup import earlier_question, rewritten
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
 from assistant.settings import AssistantSettings
@@ -180,10 +179,10 @@ def evaluate_assistant(
     assistant.ask("warm-up question about referral mechanisms")
     details = []
     for q in questions:
-        earlier = earlier_question(q.question, q.history)
-        query = rewritten(assistant.backend, q.question, earlier)
-        retrieval = assistant.retriever.retrieve(query, K, context=earlier)
-        ranked = [(c.chunk.ref_id, c.chunk.page) for c in retrieval.candidates]
+        found = assistant.search(q.question, q.history, k=K)
+        ranked = (
+            [(c.chunk.ref_id, c.chunk.page) for c in found.retrieval.candidates] if found else []
+        )
         started = time.perf_counter()
         answer = assistant.ask(q.question, q.history)
         scores.latencies.append(time.perf_counter() - started)

@@ -25,12 +25,21 @@ _ANAPHORA = re.compile(
     r"paper|article|toolkit|evaluation|chapter|committee|rapporteur|court|case|programme))\b",
     re.I,
 )
-_CONTINUATION = re.compile(r"^\s*(and|also|but|so|what about|how about|then|what else|why)\b", re.I)
+_ONES = re.compile(r"\b(?:the ones|\w+ one)\b(?! of)", re.I)  # "the youngest one", not "one of"
+_FILLER = r"(?:(?:ok|okay|right|thanks|thank you|great|sure|yes|no|hmm)\b[,.!]?\s*)*"
+_CONTINUATION = re.compile(
+    rf"^\s*{_FILLER}(and|also|but|so|what about|how about|then|what else|why)\b", re.I
+)
+# "any numbers for Burkina Faso?": as short as that, a question in a conversation leans on it.
+SHORT = 3
 
 
 def is_followup(question: str) -> bool:
     return bool(
-        _ANAPHORA.search(question) or _CONTINUATION.search(question) or len(tokens(question)) <= 2
+        _ANAPHORA.search(question)
+        or _ONES.search(question)
+        or _CONTINUATION.search(question)
+        or len(tokens(question)) <= SHORT
     )
 
 

@@ -435,6 +435,24 @@ def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistan
     assert alone.standalone == "And what does it recommend?"
 
 
+def test_a_change_of_subject_is_answered_on_its_own(assistant: Assistant) -> None:
+    """ "their" makes it look like a follow-up, so it is searched with the question before it
+    first. That one asked about Moroccan madams, whom no publication mentions, so together they
+    find no evidence; the question alone answers it."""
+    history = [
+        Turn("user", "How do Moroccan madams recruit women?"),
+        Turn("assistant", "The publications don't cover this."),
+    ]
+    question = "How many strawberry farms did their labour inspectors visit in Portugal?"
+
+    answer = assistant.ask(question, history)
+
+    assert not answer.refused, answer.text
+    assert answer.standalone == question
+    assert (answer.sources[0].id, answer.sources[0].page) == ("labour-inspection-manual", 2)
+    assert "412" in answer.text
+
+
 def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(
     index: Store, scripted: ScriptedBackend
 ) -> None:

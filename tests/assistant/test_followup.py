@@ -22,6 +22,9 @@ HISTORY = (
         "Why?",
         "Does that handbook cover children?",
         "Who funded them?",
+        "OK, and what about begging?",
+        "How young was the youngest one?",
+        "any numbers for Burkina Faso?",
     ],
 )
 def test_follow_ups_are_recognised(question: str) -> None:
