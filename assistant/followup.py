@@ -52,12 +52,8 @@ def earlier_question(question: str, history: Sequence[Turn]) -> str:
 
 
 def with_earlier(question: str, earlier: str) -> str:
+    """The question as searched and shown: the follow-up, then the question it leans on."""
     return f"{question} ({earlier})" if earlier else question
-
-
-def standalone_question(question: str, history: Sequence[Turn]) -> str:
-    """The question to retrieve with; unchanged unless it is a follow-up with a previous turn."""
-    return with_earlier(question, earlier_question(question, history))
 
 
 @dataclass(frozen=True)

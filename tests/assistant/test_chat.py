@@ -438,12 +438,15 @@ def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistan
 def test_a_change_of_subject_is_answered_on_its_own(assistant: Assistant) -> None:
     """ "their" makes it look like a follow-up, so it is searched with the question before it
     first. That one asked about Moroccan madams, whom no publication mentions, so together they
-    find no evidence; the question alone answers it."""
+    find no evidence; the question, long enough to carry its own subject, answers alone."""
     history = [
         Turn("user", "How do Moroccan madams recruit women?"),
         Turn("assistant", "The publications don't cover this."),
     ]
-    question = "How many strawberry farms did their labour inspectors visit in Portugal?"
+    question = (
+        "How many strawberry farms did their labour inspectors visit in Portugal in the "
+        "harvest season?"
+    )
 
     answer = assistant.ask(question, history)
 
@@ -451,6 +454,20 @@ def test_a_change_of_subject_is_answered_on_its_own(assistant: Assistant) -> Non
     assert answer.standalone == question
     assert (answer.sources[0].id, answer.sources[0].page) == ("labour-inspection-manual", 2)
     assert "412" in answer.text
+
+
+def test_a_short_follow_up_is_not_answered_alone(assistant: Assistant) -> None:
+    """ "they" are the madams: the handbook's caseworkers would answer the words, not the
+    question, so it is refused rather than answered from the wrong subject."""
+    history = [
+        Turn("user", "How do Moroccan madams recruit women?"),
+        Turn("assistant", "The publications don't cover this."),
+    ]
+
+    answer = assistant.ask("How many caseworkers did they train?", history)
+
+    assert answer.refused, answer.text
+    assert "Moroccan madams" in answer.standalone
 
 
 def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import is_followup, standalone_question
+from assistant.followup import earlier_question, is_followup, with_earlier
 from assistant.prompt import Turn
 
 HISTORY = (
@@ -41,6 +41,10 @@ def test_follow_ups_are_recognised(question: str) -> None:
 )
 def test_self_contained_questions_are_not_follow_ups(question: str) -> None:
     assert not is_followup(question)
+
+
+def standalone_question(question: str, history: tuple[Turn, ...]) -> str:
+    return with_earlier(question, earlier_question(question, history))
 
 
 def test_a_follow_up_carries_the_previous_user_question() -> None:
