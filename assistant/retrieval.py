@@ -149,11 +149,14 @@ class Retriever:
         on, is searched with it, its own words weighing CONTEXT_WEIGHT in keyword search."""
         filters = filters or Filters()
         own = tokens(query)
+        # "And what happened in 2017?" after "Which milestones are there before 2005?" asks
+        # about 2017: the follow-up's own period wins over the earlier question's.
+        period = find_period(query) or (find_period(context) if context else None)
         if context:
             query = with_earlier(query, context)
         versions = self.store.committed_versions()
         index = self.keyword_index(versions)
-        result = Retrieval(query, tokens(query), find_period(query))
+        result = Retrieval(query, tokens(query), period)
         if not len(index):
             return result
         pool: dict[str, Candidate] = {}

@@ -435,6 +435,19 @@ def test_a_follow_up_resolves_to_the_previous_turns_document(assistant: Assistan
     assert alone.standalone == "And what does it recommend?"
 
 
+def test_a_follow_ups_own_year_wins_over_the_period_asked_before(assistant: Assistant) -> None:
+    history = [
+        Turn("user", "Which milestones are there before 2005?"),
+        Turn("assistant", "2002: ICMPD established the Anti-Trafficking Programme [1]."),
+    ]
+
+    answer = assistant.ask("And what happened in 2017?", history)
+
+    assert not answer.refused, answer.text
+    assert answer.sources[0].kind == "milestone" and answer.sources[0].year == 2017, answer.text
+    assert answer.text.startswith("2017: "), answer.text
+
+
 def test_a_change_of_subject_is_answered_on_its_own(assistant: Assistant) -> None:
     """ "their" makes it look like a follow-up, so it is searched with the question before it
     first. That one asked about Moroccan madams, whom no publication mentions, so together they
