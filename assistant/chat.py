@@ -188,7 +188,7 @@ class Assistant:
         retrieval = self.retriever.retrieve(query, k, filters, earlier)
         if not retrieval.candidates:
             return None
-        prompt, chunks = self.prompt(question, with_earlier(query, earlier), history, retrieval)
+        prompt, chunks = self.prompt(question, retrieval.query, history, retrieval)
         return Search(retrieval, prompt, chunks, self.strength(retrieval, prompt))
 
     def prompt(

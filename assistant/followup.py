@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from assistant.backends import BackendError
-from assistant.prompt import Turn
+from assistant.prompt import Turn, template
 from assistant.text import tokens
 
 if TYPE_CHECKING:
@@ -64,10 +63,7 @@ class RewritePrompt:
     earlier: str
 
     def messages(self) -> list[dict[str, str]]:
-        text = resources.files("assistant").joinpath("prompts", "rewrite.txt")
-        content = text.read_text(encoding="utf-8").format(
-            earlier=self.earlier, question=self.question
-        )
+        content = template("rewrite.txt").format(earlier=self.earlier, question=self.question)
         return [{"role": "user", "content": content}]
 
 

@@ -57,12 +57,12 @@ class Prompt:
 
     def messages(self) -> list[dict[str, str]]:
         """Chat messages for LLM backends: system rules, recent turns, then sources + question."""
-        system = _template("system.txt")
+        system = template("system.txt")
         sources = "\n\n".join(
             f"{p.heading()}\n<<<SOURCE {p.n}\n{_defuse(p.text)}\nSOURCE {p.n}>>>"
             for p in self.passages
         )
-        user = _template("answer.txt").format(sources=sources, question=self.standalone)
+        user = template("answer.txt").format(sources=sources, question=self.standalone)
         turns = [{"role": t.role, "content": t.content[:2000]} for t in self.history[-4:]]
         return [{"role": "system", "content": system}, *turns, {"role": "user", "content": user}]
 
@@ -72,5 +72,5 @@ def _defuse(text: str) -> str:
     return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
-def _template(name: str) -> str:
+def template(name: str) -> str:
     return resources.files("assistant").joinpath("prompts", name).read_text(encoding="utf-8")

@@ -170,7 +170,8 @@ class Retriever:
             result.nearest = max(result.nearest, hit.score)
         scores = index.scores(own)
         if context:
-            earlier = [t for t in dict.fromkeys(result.query_tokens) if t not in set(own)]
+            mine = set(own)
+            earlier = [t for t in dict.fromkeys(result.query_tokens) if t not in mine]
             scores = scores + CONTEXT_WEIGHT * index.scores(earlier)
         mask = np.fromiter((filters.accepts(c) for c in index.chunks), bool, len(index.chunks))
         scores = np.where(mask, scores, 0.0)
