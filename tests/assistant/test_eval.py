@@ -24,6 +24,7 @@ EVAL = ROOT / "eval"
 TUNING = [EVAL / f"{name}_questions.jsonl" for name in ("corpus", "programme", "heldout")]
 BLIND = sorted(EVAL.glob("heldout[0-9]*_questions.jsonl"))
 EVERYDAY = sorted(EVAL.glob("everyday[0-9]*_questions.jsonl"))
+EVAL_TIMEOUT = 3000  # seconds
 
 
 def test_every_question_file_is_in_one_group() -> None:
@@ -38,6 +39,9 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+# The first case also ingests the corpus; on a shared 2-core machine under load that alone has
+# passed the suite's 900 s default. The evaluation's own timeout (below) is the limit.
+@pytest.mark.timeout(EVAL_TIMEOUT + 300)
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"test corpus not found at {CORPUS}")
 @pytest.mark.parametrize(
     ("questions", "bar", "at_least"),
@@ -68,7 +72,7 @@ def test_evaluation_meets_the_bar(
         ],
         capture_output=True,
         text=True,
-        timeout=3000,
+        timeout=EVAL_TIMEOUT,
     )
     print(result.stdout)
     print(result.stderr[-3000:])
