@@ -22,7 +22,7 @@ from assistant.evidence import (
     rank_sentences,
     strength,
 )
-from assistant.followup import earlier_question, rewritten, with_earlier
+from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
@@ -258,7 +258,7 @@ class Assistant:
             return 0.0
         best_texts = [c.chunk.text for c in top[:3]]
         if any(
-            lacks(prompt.standalone, best_texts)
+            lacks(what_is_asked(prompt), best_texts)
             for lacks in (
                 lacks_the_quantity,
                 lacks_a_count_for_the_year,
@@ -306,6 +306,16 @@ class Assistant:
             return cache[key]
 
         return lookup
+
+
+def what_is_asked(prompt: Prompt) -> str:
+    """The words that say what kind of answer is wanted: a count, an amount, a phone number.
+
+    A follow-up with words of its own asks its own kind of question: "And the average custodial
+    sentence in 2011?" after "How many investigations did the report study?" wants no count of
+    investigations. An elliptical one ("And in 2011?") asks what the question before asked.
+    """
+    return prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
 
 
 def clean_question(question: str) -> str:

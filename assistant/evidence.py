@@ -201,10 +201,20 @@ def lacks_the_contact(question: str, texts: Sequence[str]) -> bool:
     """True when the question asks for a phone number, e-mail address or website and none of
     the best passages holds one of any kind asked for: a page about the helpline is not its
     number."""
-    wanted = [shape for asked, shape in _CONTACTS.values() if asked.search(question)]
-    if not wanted:
-        return False
-    return not any(shape.search(text) for shape in wanted for text in texts)
+    wanted = [kind for kind, (asked, _) in _CONTACTS.items() if asked.search(question)]
+    return bool(wanted) and not any(
+        kind != "phone" or _callable(m.group(0))
+        for kind in wanted
+        for text in texts
+        for m in _CONTACTS[kind][1].finditer(text)
+    )
+
+
+def _callable(figures: str) -> bool:
+    """A run of figures is a phone number only with seven digits or more, and not when it is
+    years: "2010 (69" and "2007-2011" are not."""
+    groups = re.findall(r"\d+", figures)
+    return sum(map(len, groups)) >= 7 and not all(_YEAR.fullmatch(g) for g in groups)
 
 
 # "Who succeeded her?", "who took over as Special Rapporteur": the answer is a succession,
@@ -237,14 +247,15 @@ def name_like(question: str) -> list[str]:
     return [
         t
         for w in _WORD.findall(question)
-        if (w != w.lower() or any(ch.isdigit() for ch in w)) and not _SHORTHAND.fullmatch(w)
+        if (w != w.lower() or any(ch.isdigit() for ch in w)) and not _NOT_A_NAME.fullmatch(w)
         for t in tokens(w)
     ]
 
 
 _WORD = re.compile(r"[\w'’-]+")
-# "100k", "2bn", "5m": a number in shorthand, which no report spells that way, is not a name.
-_SHORTHAND = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|bn|mn)", re.I)
+# Written like names but naming nothing: a number in shorthand ("100k", "2bn") or as an ordinal
+# ("the 39th session", which a report spells "thirty-ninth"), and "I'd", "I'm", "I've".
+_NOT_A_NAME = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|bn|mn)|\d+(?:st|nd|rd|th)|I['’]\w{1,2}", re.I)
 # "the Eighth Report": an ordinal is capitalised in a title but names nothing.
 _ORDINALS = frozenset(
     [

@@ -483,6 +483,25 @@ def test_a_short_follow_up_is_not_answered_alone(assistant: Assistant) -> None:
     assert "Moroccan madams" in answer.standalone
 
 
+def test_a_follow_up_with_words_of_its_own_asks_its_own_kind_of_question(
+    assistant: Assistant,
+) -> None:
+    """The question before asked for a count that no page gives; the follow-up asks what the
+    donors were promised, which needs no count, so the study's sentence answers it."""
+    history = [
+        Turn("user", "How many kidney donors did the brokers recruit in Cairo?"),
+        Turn("assistant", "The publications don't cover this."),
+    ]
+
+    answer = assistant.ask("And what payment were the kidney donors promised?", history)
+
+    assert not answer.refused, answer.text
+    assert (answer.sources[0].id, answer.sources[0].page) == ("organ-removal-study", 2)
+    assert "less than half of the payment" in answer.text
+    # An elliptical follow-up still asks for what the question before asked: a count.
+    assert assistant.ask("And in Alexandria?", history).refused
+
+
 def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(
     index: Store, scripted: ScriptedBackend
 ) -> None:

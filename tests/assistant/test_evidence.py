@@ -214,6 +214,9 @@ def test_only_words_written_like_names_or_codes_can_be_unknown_subjects() -> Non
     assert name_like("how do i cook erwtensoep?") == []
     # A number in shorthand is not a code: no report writes "100k".
     assert name_like("victim rate per 100k for girls, 2.5m in total") == []
+    # Nor is an ordinal in figures (reports spell "thirty-ninth"), nor "I'd" or "I’m".
+    assert name_like("After the 39th and 40th sessions, I'd like the 41st") == []
+    assert name_like("I’m asking about the 2nd EMPACT cycle") == ["empact"]
 
 
 def test_a_count_for_one_year_needs_that_year_beside_a_number() -> None:
@@ -239,6 +242,11 @@ def test_contact_details_asked_for_must_be_on_the_page() -> None:
     assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
     # A number mentioned, not asked for.
     assert not lacks_the_contact("Do children carrying phone numbers of contacts count?", about)
+    # Years and short runs of figures are not numbers to call.
+    police = ["The police made 69% of the notifications in 2010 (69 of 2007-2011)."]
+    assert lacks_the_contact("What is CoMensha's telephone number?", police)
+    assert not lacks_the_contact("What is its phone number?", ["Tel.: (+43-1) 26060-0."])
+    assert not lacks_the_contact("What is the website?", ["See www.site2.org."])
 
 
 def test_a_question_for_a_successor_needs_a_passage_about_the_succession() -> None:
