@@ -19,12 +19,13 @@ from assistant.evidence import (
     name_like,
     names_an_absent_subject,
     names_an_absent_year,
+    question_parts,
     rank_sentences,
     strength,
 )
 from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
 from assistant.prompt import Passage, Prompt, Turn
-from assistant.retrieval import Filters, Retrieval, Retriever
+from assistant.retrieval import Candidate, Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk
@@ -227,6 +228,13 @@ class Assistant:
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
 
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
+        """How well the passages answer the question, 0 to 1 (see evidence.py).
+
+        What the whole question names (a thing, a year, a period) must hold for every part of
+        it. What it asks is then judged whole and, for a question asking two things ("How many
+        states are party to the Convention, and who joined last?"), part by part: passages that
+        answer one part well are worth answering from, since a page rarely holds both.
+        """
         index = self.retriever.keyword_index()
         query = retrieval.query_tokens
         if index.unknown(name_like(prompt.standalone)):
@@ -254,11 +262,32 @@ class Assistant:
         passages = [set(tokens(f"{c.chunk.title} {c.chunk.text}")) for c in top]
         if names_an_absent_year(query, passages, bool(in_period)):
             return 0.0
+        if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
+            return 0.0
+        asked = [(query, what_is_asked(prompt))]
+        if prompt.question == prompt.standalone:  # a follow-up is judged whole
+            asked += [(tokens(part), part) for part in question_parts(prompt.question)]
+        return max(
+            self._answers(part, question, top, passages, retrieval.nearest)
+            for part, question in asked
+        )
+
+    def _answers(
+        self,
+        query: Sequence[str],
+        question: str,
+        top: Sequence[Candidate],
+        passages: Sequence[set[str]],
+        nearest: float,
+    ) -> float:
+        """How well the best passages answer what `question` asks, 0 when they answer another
+        kind of question (a count, a phone number) or only share its topic."""
+        index = self.retriever.keyword_index()
         if matches_only_the_topic(query, passages, index):
             return 0.0
         best_texts = [c.chunk.text for c in top[:3]]
         if any(
-            lacks(what_is_asked(prompt), best_texts)
+            lacks(question, best_texts)
             for lacks in (
                 lacks_the_quantity,
                 lacks_a_count_for_the_year,
@@ -267,10 +296,8 @@ class Assistant:
             )
         ):
             return 0.0
-        if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
-            return 0.0
         best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
-        return strength(retrieval.nearest, best, len(set(query)))
+        return strength(nearest, best, len(set(query)))
 
     def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)

@@ -239,6 +239,24 @@ def lacks_the_succession(question: str, texts: Sequence[str]) -> bool:
     return not any(_SUCCESSION.search(s) for s in _sentences(texts))
 
 
+def question_parts(question: str) -> list[str]:
+    """The questions a compound question asks ("How many states are party, and who joined
+    last?"), each with two words or more; [] when it asks one thing."""
+    parts = [p.strip(" ,;:?") for p in _NEXT_QUESTION.split(question)]
+    parts = [p for p in parts if len(tokens(p)) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+# Where a second question starts: after "and", a comma, semicolon, colon or question mark, a
+# question word.
+_NEXT_QUESTION = re.compile(
+    r"(?:,?\s+and\s+|;\s*|\?\s+|,\s+|:\s+)"
+    r"(?=(?:what|who|whom|whose|when|where|which|why|how|did|does|do|is|are|was|were|has|have"
+    r"|had|can|could|should|would)\b)",
+    re.I,
+)
+
+
 def name_like(question: str) -> list[str]:
     """Tokens of the words written like names or codes (a capital or a digit: "EMPACT",
     "Zealand", "433quinquies"). One the index never saw means the question is about something

@@ -502,6 +502,25 @@ def test_a_follow_up_with_words_of_its_own_asks_its_own_kind_of_question(
     assert assistant.ask("And in Alexandria?", history).refused
 
 
+def test_a_question_asking_two_things_is_answered_from_the_part_the_sources_hold(
+    assistant: Assistant,
+) -> None:
+    """No page says who ordered the inspections, but the manual gives the count: better that
+    than a refusal. What the whole question names still holds for each part: no page is about
+    2025, so asked about 2025 it is refused."""
+    question = (
+        "How many strawberry farms did labour inspectors visit in Portugal, and which ministry "
+        "ordered them to carry out the campaign?"
+    )
+
+    answer = assistant.ask(question)
+
+    assert not answer.refused, answer.text
+    assert (answer.sources[0].id, answer.sources[0].page) == ("labour-inspection-manual", 2)
+    assert "412" in answer.text
+    assert assistant.ask(question.replace("in Portugal", "in Portugal in 2025")).refused
+
+
 def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(
     index: Store, scripted: ScriptedBackend
 ) -> None:

@@ -11,6 +11,7 @@ from assistant.evidence import (
     name_like,
     names_an_absent_subject,
     names_an_absent_year,
+    question_parts,
     strength,
 )
 from assistant.keyword import KeywordIndex
@@ -272,3 +273,19 @@ def test_passage_tokens_are_cached_and_equal_to_a_fresh_reading() -> None:
     assert [(a, b) for a, b, _ in first] == list(sentence_spans(text))
     assert [w for *_, w in first] == [frozenset(tokens(text[a:b])) for a, b, _ in first]
     assert index.coverage(tokens("ICAT member"), text) == 1.0
+
+
+def test_a_compound_question_is_split_into_the_questions_it_asks() -> None:
+    assert question_parts(
+        "How many states are party to the Convention now, and who joined last?"
+    ) == ["How many states are party to the Convention now", "who joined last"]
+    assert question_parts(
+        "Tell us about Sudan: how long did returns take; how many returnees went home?"
+    ) == [
+        "Tell us about Sudan",
+        "how long did returns take",
+        "how many returnees went home",
+    ]
+    # One question, however long; "and" between two nouns; a part of one word.
+    assert question_parts("Who signed the foreword and the preface of the research brief?") == []
+    assert question_parts("Is it open around the clock, and what is the number?") == []
