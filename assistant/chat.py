@@ -31,6 +31,7 @@ from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
+PARTLY_COVERED = "The passages found answer only part of the question."
 # Calibrated on eval/ (see `python -m assistant.eval`): below this the sources are too weak.
 DEFAULT_MIN_STRENGTH = 0.5
 MAX_QUESTION_CHARS = 2000  # longer questions are cut for retrieval; nothing is lost but noise
@@ -65,6 +66,7 @@ class Search:
     prompt: Prompt
     chunks: dict[int, Chunk]
     evidence: float
+    partial: bool = False  # strong for one part of a question asking two things, not the whole
 
 
 class Assistant:
@@ -124,6 +126,8 @@ class Assistant:
             refusal.removed = removed
             yield refusal
             return
+        if found.partial:
+            text += f"\n\n({PARTLY_COVERED})"
         if removed:
             text += (
                 f"\n\n(Removed {len(removed)} generated sentence(s) its sources did not support.)"
@@ -190,7 +194,12 @@ class Assistant:
         if not retrieval.candidates:
             return None
         prompt, chunks = self.prompt(question, retrieval.query, history, retrieval)
-        return Search(retrieval, prompt, chunks, self.strength(retrieval, prompt))
+        evidence = self.strength(retrieval, prompt)
+        partial = (
+            evidence >= self.min_strength
+            and self.strength(retrieval, prompt, by_part=False) < self.min_strength
+        )
+        return Search(retrieval, prompt, chunks, evidence, partial)
 
     def prompt(
         self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval
@@ -227,7 +236,7 @@ class Assistant:
             chunks[n] = chunk
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
 
-    def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
+    def strength(self, retrieval: Retrieval, prompt: Prompt, by_part: bool = True) -> float:
         """How well the passages answer the question, 0 to 1 (see evidence.py).
 
         What the whole question names (a thing, a year, a period) must hold for every part of
@@ -265,7 +274,7 @@ class Assistant:
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
             return 0.0
         asked = [(query, what_is_asked(prompt))]
-        if prompt.question == prompt.standalone:  # a follow-up is judged whole
+        if by_part and prompt.question == prompt.standalone:  # a follow-up is judged whole
             asked += [(tokens(part), part) for part in question_parts(prompt.question)]
         return max(
             self._answers(part, question, top, passages, retrieval.nearest)

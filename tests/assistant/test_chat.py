@@ -16,7 +16,13 @@ import pytest
 from assistant.answer import NOT_COVERED, Answer
 from assistant.backends import BACKENDS, get_backend
 from assistant.backends.extractive import ExtractiveBackend
-from assistant.chat import EMPTY_INDEX, MAX_QUESTION_CHARS, Assistant, clean_question
+from assistant.chat import (
+    EMPTY_INDEX,
+    MAX_QUESTION_CHARS,
+    PARTLY_COVERED,
+    Assistant,
+    clean_question,
+)
 from assistant.followup import earlier_question
 from assistant.prompt import Turn
 from assistant.retrieval import Filters
@@ -518,7 +524,10 @@ def test_a_question_asking_two_things_is_answered_from_the_part_the_sources_hold
     assert not answer.refused, answer.text
     assert (answer.sources[0].id, answer.sources[0].page) == ("labour-inspection-manual", 2)
     assert "412" in answer.text
+    assert answer.text.endswith(f"({PARTLY_COVERED})")
     assert assistant.ask(question.replace("in Portugal", "in Portugal in 2025")).refused
+    whole = assistant.ask("How many strawberry farms did labour inspectors visit in Portugal?")
+    assert "412" in whole.text and PARTLY_COVERED not in whole.text
 
 
 def test_an_llm_backend_rewrites_a_follow_up_before_retrieval(
