@@ -176,7 +176,10 @@ def _gives_a_count(sentence: str) -> bool:
 
 # A question for contact details (asked for, not mentioned: "children carrying phone numbers"),
 # and what each kind looks like on a page.
-_ASKS = r"\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find)\b[^?]{0,50}?"
+_ASKS = (
+    r"(?:\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find|is\s+there)\b"
+    r"[^?]{0,50}?|^\W*(?:the\s+|an?\s+)?)"  # or typed as a search: "phone number for TARA"
+)
 _CONTACTS = {
     "phone": (
         re.compile(

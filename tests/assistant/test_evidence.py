@@ -238,6 +238,9 @@ def test_contact_details_asked_for_must_be_on_the_page() -> None:
     assert lacks_the_contact("What's the phone number for the helpline?", about)
     assert lacks_the_contact("Is it open around the clock, and what's the number?", about)
     assert lacks_the_contact("What is the email address of the helpline?", about)
+    # Typed as a search, or asked whether there is one.
+    assert lacks_the_contact("phone number for the helpline", about)
+    assert lacks_the_contact("Is there an e-mail address for the helpline?", about)
     assert not lacks_the_contact("What's the phone number?", ["Call 0800 0121 700."])
     assert not lacks_the_contact("What is its email address?", ["Write to help@example.org."])
     assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
