@@ -475,6 +475,27 @@ def test_a_change_of_subject_is_answered_on_its_own(assistant: Assistant) -> Non
     assert "412" in answer.text
 
 
+def test_a_follow_up_is_judged_on_its_own_words_when_the_turn_before_finds_nothing(
+    assistant: Assistant,
+) -> None:
+    """No page covers the fees, middlemen and bribes asked about before, so the recommendations
+    page holds little of the two questions' words together; it holds all of the follow-up's."""
+    history = [
+        Turn(
+            "user",
+            "What does the study on Egypt say about the fees, middlemen networks, bribes to "
+            "officials and intimidation used by kidney brokers?",
+        ),
+        Turn("assistant", "The publications don't cover this."),
+    ]
+
+    answer = assistant.ask("And what should hospitals verify?", history)
+
+    assert not answer.refused, answer.text
+    assert (answer.sources[0].id, answer.sources[0].page) == ("organ-removal-study", 3)
+    assert "independent committee" in answer.text
+
+
 def test_a_short_follow_up_is_not_answered_alone(assistant: Assistant) -> None:
     """ "they" are the madams: the handbook's caseworkers would answer the words, not the
     question, so it is refused rather than answered from the wrong subject."""
