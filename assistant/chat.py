@@ -194,11 +194,9 @@ class Assistant:
         if not retrieval.candidates:
             return None
         prompt, chunks = self.prompt(question, retrieval.query, history, retrieval)
-        evidence = self.strength(retrieval, prompt)
-        partial = (
-            evidence >= self.min_strength
-            and self.strength(retrieval, prompt, by_part=False) < self.min_strength
-        )
+        whole, by_part = self.judge(retrieval, prompt)
+        evidence = max(whole, by_part)
+        partial = whole < self.min_strength <= by_part
         return Search(retrieval, prompt, chunks, evidence, partial)
 
     def prompt(
@@ -236,8 +234,12 @@ class Assistant:
             chunks[n] = chunk
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
 
-    def strength(self, retrieval: Retrieval, prompt: Prompt, by_part: bool = True) -> float:
-        """How well the passages answer the question, 0 to 1 (see evidence.py).
+    def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
+        """How well the passages answer the question, 0 to 1 (see evidence.py)."""
+        return max(self.judge(retrieval, prompt))
+
+    def judge(self, retrieval: Retrieval, prompt: Prompt) -> tuple[float, float]:
+        """How well the passages answer the whole question, and its best single part.
 
         What the whole question names (a thing, a year, a period) must hold for every part of
         it. What it asks is then judged whole and, for a question asking two things ("How many
@@ -247,7 +249,7 @@ class Assistant:
         index = self.retriever.keyword_index()
         query = retrieval.query_tokens
         if index.unknown(name_like(prompt.standalone)):
-            return 0.0  # it names something no indexed text mentions
+            return 0.0, 0.0  # it names something no indexed text mentions
         top = retrieval.candidates[:TOP_EVIDENCE]
         period = retrieval.period
         in_period = [
@@ -259,7 +261,7 @@ class Assistant:
         ]
         asks_for_milestones = bool(period and _MILESTONE_WORD.search(prompt.standalone))
         if asks_for_milestones and not index.milestones_in(period):
-            return 0.0  # the timeline has no milestone in the period asked about
+            return 0.0, 0.0  # the timeline has no milestone in the period asked about
         words = [t for t in query if not t.isdigit()]
         for chunk in (c.chunk for c in top[:3]):
             if (
@@ -267,19 +269,19 @@ class Assistant:
                 and chunk.kind == MILESTONE
                 and (asks_for_milestones or not words or index.coverage(words, chunk.text) >= 0.5)
             ):
-                return 1.0  # a dated programme record of the period, about what was asked
+                return 1.0, 1.0  # a dated programme record of the period, about what was asked
         passages = [set(tokens(f"{c.chunk.title} {c.chunk.text}")) for c in top]
         if names_an_absent_year(query, passages, bool(in_period)):
-            return 0.0
+            return 0.0, 0.0
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
-            return 0.0
-        asked = [(query, what_is_asked(prompt))]
-        if by_part and prompt.question == prompt.standalone:  # a follow-up is judged whole
-            asked += [(tokens(part), part) for part in question_parts(prompt.question)]
-        return max(
-            self._answers(part, question, top, passages, retrieval.nearest)
-            for part, question in asked
-        )
+            return 0.0, 0.0
+        whole = self._answers(query, what_is_asked(prompt), top, passages, retrieval.nearest)
+        parts = question_parts(prompt.question) if prompt.question == prompt.standalone else []
+        by_part = max(
+            (self._answers(tokens(p), p, top, passages, retrieval.nearest) for p in parts),
+            default=0.0,
+        )  # a follow-up is judged whole
+        return whole, by_part
 
     def _answers(
         self,
