@@ -180,6 +180,20 @@ _ASKS = (
     r"(?:\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find|is\s+there)\b"
     r"[^?]{0,50}?|^\W*(?:the\s+|an?\s+)?)"  # or typed as a search: "phone number for TARA"
 )
+_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+
+
+def _holds_a_phone_number(text: str) -> bool:
+    """A run of figures is a phone number only with seven digits or more, and not when it is
+    years: "2010 (69" and "2007-2011" are not."""
+    for match in _PHONE.finditer(text):
+        groups = re.findall(r"\d+", match.group(0))
+        if sum(map(len, groups)) >= 7 and not all(_YEAR.fullmatch(g) for g in groups):
+            return True
+    return False
+
+
+# Per kind: how a question asks for it, and whether a text holds one.
 _CONTACTS = {
     "phone": (
         re.compile(
@@ -187,15 +201,17 @@ _CONTACTS = {
             r"|\bwhat(?:'s|\s+is)\s+the\s+number\b",
             re.I,
         ),
-        re.compile(r"\+?\d[\d ()./-]{6,}\d"),
+        _holds_a_phone_number,
     ),
     "email": (
         re.compile(_ASKS + r"\be-?mail(?:\s+address(?:es)?)?\b", re.I),
-        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+").search,
     ),
     "web": (
         re.compile(_ASKS + r"\b(?:website|web\s+site|web\s+address|url)\b", re.I),
-        re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:org|gov|com|net|int|eu|nl|uk)\b", re.I),
+        re.compile(
+            r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:org|gov|com|net|int|eu|nl|uk)\b", re.I
+        ).search,
     ),
 }
 
@@ -204,20 +220,8 @@ def lacks_the_contact(question: str, texts: Sequence[str]) -> bool:
     """True when the question asks for a phone number, e-mail address or website and none of
     the best passages holds one of any kind asked for: a page about the helpline is not its
     number."""
-    wanted = [kind for kind, (asked, _) in _CONTACTS.items() if asked.search(question)]
-    return bool(wanted) and not any(
-        kind != "phone" or _callable(m.group(0))
-        for kind in wanted
-        for text in texts
-        for m in _CONTACTS[kind][1].finditer(text)
-    )
-
-
-def _callable(figures: str) -> bool:
-    """A run of figures is a phone number only with seven digits or more, and not when it is
-    years: "2010 (69" and "2007-2011" are not."""
-    groups = re.findall(r"\d+", figures)
-    return sum(map(len, groups)) >= 7 and not all(_YEAR.fullmatch(g) for g in groups)
+    wanted = [holds for asked, holds in _CONTACTS.values() if asked.search(question)]
+    return bool(wanted) and not any(holds(text) for holds in wanted for text in texts)
 
 
 # "Who succeeded her?", "who took over as Special Rapporteur": the answer is a succession,
