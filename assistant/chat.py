@@ -24,6 +24,7 @@ from assistant.evidence import (
     strength,
 )
 from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
+from assistant.keyword import KeywordIndex
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Candidate, Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
@@ -275,40 +276,13 @@ class Assistant:
             return 0.0, 0.0
         if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
             return 0.0, 0.0
-        whole = self._answers(query, what_is_asked(prompt), top, passages, retrieval.nearest)
+        whole = _answers(query, what_is_asked(prompt), top, passages, retrieval.nearest, index)
         parts = question_parts(prompt.question) if prompt.question == prompt.standalone else []
         by_part = max(
-            (self._answers(tokens(p), p, top, passages, retrieval.nearest) for p in parts),
+            (_answers(tokens(p), p, top, passages, retrieval.nearest, index) for p in parts),
             default=0.0,
         )  # a follow-up is judged whole
         return whole, by_part
-
-    def _answers(
-        self,
-        query: Sequence[str],
-        question: str,
-        top: Sequence[Candidate],
-        passages: Sequence[set[str]],
-        nearest: float,
-    ) -> float:
-        """How well the best passages answer what `question` asks, 0 when they answer another
-        kind of question (a count, a phone number) or only share its topic."""
-        index = self.retriever.keyword_index()
-        if matches_only_the_topic(query, passages, index):
-            return 0.0
-        best_texts = [c.chunk.text for c in top[:3]]
-        if any(
-            lacks(question, best_texts)
-            for lacks in (
-                lacks_the_quantity,
-                lacks_a_count_for_the_year,
-                lacks_the_contact,
-                lacks_the_succession,
-            )
-        ):
-            return 0.0
-        best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
-        return strength(nearest, best, len(set(query)))
 
     def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)
@@ -344,6 +318,33 @@ class Assistant:
             return cache[key]
 
         return lookup
+
+
+def _answers(
+    query: Sequence[str],
+    question: str,
+    top: Sequence[Candidate],
+    passages: Sequence[set[str]],
+    nearest: float,
+    index: KeywordIndex,
+) -> float:
+    """How well the best passages answer what `question` asks, 0 when they answer another
+    kind of question (a count, a phone number) or only share its topic."""
+    if matches_only_the_topic(query, passages, index):
+        return 0.0
+    best_texts = [c.chunk.text for c in top[:3]]
+    if any(
+        lacks(question, best_texts)
+        for lacks in (
+            lacks_the_quantity,
+            lacks_a_count_for_the_year,
+            lacks_the_contact,
+            lacks_the_succession,
+        )
+    ):
+        return 0.0
+    best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
+    return strength(nearest, best, len(set(query)))
 
 
 def what_is_asked(prompt: Prompt) -> str:
