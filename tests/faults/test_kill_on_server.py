@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,6 +143,22 @@ def contents(store: Store) -> dict[str, object]:
     }
 
 
+def lasting_part_file(folder: Path, seconds: float = 0.5):
+    """True once a download's temp file has stayed for `seconds`: doc1's, which trickles in
+    over 6 s, not doc0's, which lives a few milliseconds before its rename (a kill aimed at
+    that one landed after the rename and found no download to interrupt)."""
+    first_seen: dict[str, float] = {}
+
+    def moment() -> bool:
+        now = time.monotonic()
+        names = {p.name for p in folder.glob(".download-*.part")}
+        for name in names:
+            first_seen.setdefault(name, now)
+        return any(now - first_seen[name] >= seconds for name in names)
+
+    return moment
+
+
 def leftovers(data: Path) -> list[str]:
     """Temp files anywhere in the data dir (the index lives in the server, not here)."""
     return sorted(p.name for p in data.rglob("*.part"))
@@ -166,7 +183,7 @@ def test_killed_catalogue_run_on_a_chroma_server_resumes_to_a_clean_index(
 
     # Kill 1: while doc1 is being downloaded.
     downloads = data / "downloads"
-    runs.killed_when(data, "killed", lambda: any(downloads.glob(".download-*.part")), "kill-1")
+    runs.killed_when(data, "killed", lasting_part_file(downloads), "kill-1")
     assert leftovers(data), "the kill should have interrupted a download"
     first = check_whole_documents(store)[0]
     assert set(first) <= {"milestones", "catalogue", "doc0"}
