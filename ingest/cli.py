@@ -151,12 +151,17 @@ def cli(click_ctx: click.Context, data_dir: Path | None, quiet: bool) -> None:
 
 @cli.command("catalogue")
 @click.option("--force", is_flag=True, help="Re-ingest even unchanged documents.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Download publications again though they are cached, to pick up a changed file.",
+)
 @common
-def catalogue_cmd(ctx: Context, force: bool = False) -> None:
+def catalogue_cmd(ctx: Context, force: bool = False, refresh: bool = False) -> None:
     """Milestones, catalogue records and all catalogue publications (the default run)."""
     pipeline, progress = ctx.pipeline()
     try:
-        report = pipeline.ingest_catalogue(force)
+        report = pipeline.ingest_catalogue(force, refresh)
     finally:
         progress.close()
         pipeline.close()
@@ -172,6 +177,11 @@ def catalogue_cmd(ctx: Context, force: bool = False) -> None:
     "--id", "doc_id", callback=_check_id, help="Document id (default: from the file name)."
 )
 @click.option("--force", is_flag=True, help="Re-ingest even if unchanged.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Download a URL's publication again though they are cached, to pick up a changed file.",
+)
 @common
 def add(
     ctx: Context,
@@ -181,6 +191,7 @@ def add(
     doc_type: str | None,
     doc_id: str | None,
     force: bool,
+    refresh: bool,
 ) -> None:
     """Add or replace one publication from a PDF file, a URL, or every PDF in a folder."""
     meta = {"title": title, "year": year, "doc_type": doc_type, "doc_id": doc_id}
@@ -197,7 +208,7 @@ def add(
         raise click.BadParameter(f"{target!r} is neither a file, a folder nor an http(s) URL")
     pipeline, progress = ctx.pipeline()
     try:
-        report = pipeline.ingest(sources, force)
+        report = pipeline.ingest(sources, force, refresh)
     finally:
         progress.close()
         pipeline.close()

@@ -86,11 +86,16 @@ class Downloader:
         stem = stem[: _MAX_NAME - len(digest) - len("-.pdf")].rstrip("._-") or "document"
         return self.cache_dir / f"{digest}-{stem}.pdf"
 
-    def fetch(self, url: str) -> Path:
-        """Return a local path to a verified PDF for `url`, downloading it if not cached."""
+    def fetch(self, url: str, refresh: bool = False) -> Path:
+        """Return a local path to a verified PDF for `url`, downloading it if not cached.
+
+        `refresh` downloads it again though it is cached: a publication replaced at the same
+        address is otherwise never seen. The cached copy is replaced only by a whole, verified
+        new one, so a failed refresh leaves it as it was.
+        """
         host = _host_label(_checked_url(url))
         path = self.cached_path(url)
-        if _looks_like_pdf(path):
+        if not refresh and _looks_like_pdf(path):
             return path
         if host in self._unreachable:
             raise DownloadError(url, self._unreachable[host])

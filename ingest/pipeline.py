@@ -146,8 +146,11 @@ class Pipeline:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def ingest(self, sources: Sequence[Source], force: bool = False) -> RunReport:
-        """Ingest sources in order; failures are reported and never stop the run."""
+    def ingest(
+        self, sources: Sequence[Source], force: bool = False, refresh: bool = False
+    ) -> RunReport:
+        """Ingest sources in order; failures are reported and never stop the run. `refresh`
+        downloads cached URLs again, to see whether the publication behind them changed."""
         started = time.perf_counter()
         report = RunReport()
         report.removed_orphans = self.store.collect_garbage()
@@ -165,10 +168,12 @@ class Pipeline:
             pending: Future[_Prepared] | None = None
             writing: Future[None] | None = None
             for i, source in enumerate(sources):
-                current = pending or parser.submit(self._prepare, source, committed, force)
+                current = pending or parser.submit(self._prepare, source, committed, force, refresh)
                 pending = None
                 if i + 1 < len(sources):
-                    pending = parser.submit(self._prepare, sources[i + 1], committed, force)
+                    pending = parser.submit(
+                        self._prepare, sources[i + 1], committed, force, refresh
+                    )
                 self.progress.document_started(source)
                 prepared = current.result()
                 commit = self._embed(prepared)
@@ -181,13 +186,13 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_catalogue(self, force: bool = False) -> RunReport:
+    def ingest_catalogue(self, force: bool = False, refresh: bool = False) -> RunReport:
         """The default run: milestones and catalogue records, then every catalogue publication."""
         from ingest.sources import from_catalogue
 
         started = time.perf_counter()
         records = [self.ingest_milestones(force), self.ingest_catalogue_records(force)]
-        report = self.ingest(from_catalogue(), force)
+        report = self.ingest(from_catalogue(), force, refresh)
         report.documents[:0] = records
         report.seconds = time.perf_counter() - started
         return report
@@ -325,7 +330,7 @@ class Pipeline:
     # -- publications ---------------------------------------------------------------------------
 
     def _prepare(
-        self, source: Source, committed: dict[str, DocumentInfo], force: bool
+        self, source: Source, committed: dict[str, DocumentInfo], force: bool, refresh: bool
     ) -> _Prepared:
         """Fetch, hash and parse (runs in the parse thread); never raises for a bad document."""
         old = committed.get(source.doc_id)
@@ -339,7 +344,9 @@ class Pipeline:
         try:
             checked_id(source.doc_id)  # the id names files in the library
             path = (
-                source.path if source.path is not None else self.downloader.fetch(source.url or "")
+                source.path
+                if source.path is not None
+                else self.downloader.fetch(source.url or "", refresh)
             )
             if not path.is_file():
                 raise IngestError(source.origin, "file not found")

@@ -156,6 +156,30 @@ def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_refresh_picks_up_a_publication_changed_at_its_url(tmp_path: Path) -> None:
+    from tests.http_site import Reply, Site
+
+    old = make_pdf(tmp_path / "v1", "alpha").read_bytes()
+    new = make_pdf(tmp_path / "v2", "beta").read_bytes()
+    site = Site()
+    try:
+        url = site.serve("/pubs/alpha.pdf", Reply(old), Reply(new))
+        add = ["--data-dir", str(tmp_path / "index"), "add", url]
+        direct = {"no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"}  # a developer's proxy
+        assert ok(run_ingest(add, tmp_path, **direct)).startswith("added    alpha (2 pages, ")
+        # Changed on the server, but a plain re-run reads the cached copy: nothing to do.
+        assert ok(run_ingest(add, tmp_path, **direct)).startswith("unchanged alpha (2 pages, ")
+        assert site.hits["/pubs/alpha.pdf"] == 1
+        out = ok(run_ingest([*add, "--refresh"], tmp_path, **direct))
+        assert out.startswith("replaced alpha (2 pages, "), out
+        assert site.hits["/pubs/alpha.pdf"] == 2
+        [doc] = listing(tmp_path / "index", tmp_path)
+        assert doc["content_hash"] == hashlib.sha256(new).hexdigest()
+    finally:
+        site.stop()
+
+
+@pytest.mark.slow
 def test_two_data_dirs_stay_independent(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     alpha = make_pdf(tmp_path / "a", "alpha")

@@ -77,6 +77,28 @@ def test_cache_survives_a_new_downloader(site: Site, cache: Path, pdf: bytes) ->
     assert site.hits["/a.pdf"] == 1
 
 
+def test_refresh_downloads_a_cached_url_again(site: Site, cache: Path, pdf: bytes) -> None:
+    newer = pdf.replace(b"%%EOF", b"% revised\n%%EOF")
+    url = site.serve("/a.pdf", Reply(pdf), Reply(newer))
+    with Downloader(cache, FAST) as downloader:
+        downloader.fetch(url)
+        assert downloader.fetch(url).read_bytes() == pdf  # cached: the server is not asked
+        assert site.hits["/a.pdf"] == 1
+        assert downloader.fetch(url, refresh=True).read_bytes() == newer
+    assert site.hits["/a.pdf"] == 2
+    assert files(cache) == [downloader.cached_path(url).name]
+
+
+def test_failed_refresh_keeps_the_cached_copy(site: Site, cache: Path, pdf: bytes) -> None:
+    url = site.serve("/a.pdf", Reply(pdf), Reply(b"<html>gone</html>", 404, "text/html"))
+    with Downloader(cache, FAST) as downloader:
+        path = downloader.fetch(url)
+        with pytest.raises(DownloadError, match="HTTP 404"):
+            downloader.fetch(url, refresh=True)
+    assert path.read_bytes() == pdf
+    assert files(cache) == [path.name]
+
+
 def test_invalid_cached_file_is_downloaded_again(site: Site, cache: Path, pdf: bytes) -> None:
     url = site.serve("/a.pdf", Reply(pdf))
     downloader = Downloader(cache, FAST)
