@@ -101,6 +101,9 @@ class Retrieval:
     # The nearest passage's cosine, whether or not it survived fusion: how on-topic the
     # question is for this index, even when keyword matches fill every top place.
     nearest: float = 0.0
+    # The keyword index searched: judging the passages with the same one keeps an ingest that
+    # commits meanwhile out of the answer, and saves reading the committed versions again.
+    index: KeywordIndex | None = None
 
     @property
     def timeline(self) -> bool:
@@ -156,7 +159,7 @@ class Retriever:
             query = with_earlier(query, context)
         versions = self.store.committed_versions()
         index = self.keyword_index(versions)
-        result = Retrieval(query, tokens(query), period)
+        result = Retrieval(query, tokens(query), period, index=index)
         if not len(index):
             return result
         pool: dict[str, Candidate] = {}
