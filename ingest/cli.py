@@ -80,6 +80,16 @@ class Context:
         progress = TqdmProgress(enabled=not self.quiet and sys.stderr.isatty())
         return Pipeline(self.store, self.settings, self.store_settings.data_dir, progress), progress
 
+    def run(self, work: Callable[[Pipeline], RunReport]) -> None:
+        """One ingest run with progress bars, then its report; exits 1 if a document failed."""
+        pipeline, progress = self.pipeline()
+        try:
+            report = work(pipeline)
+        finally:
+            progress.close()
+            pipeline.close()
+        finish(report, self.quiet)
+
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
     """--data-dir and --quiet for every command, turning library errors into one-line messages."""
@@ -159,13 +169,7 @@ def cli(click_ctx: click.Context, data_dir: Path | None, quiet: bool) -> None:
 @common
 def catalogue_cmd(ctx: Context, force: bool = False, refresh: bool = False) -> None:
     """Milestones, catalogue records and all catalogue publications (the default run)."""
-    pipeline, progress = ctx.pipeline()
-    try:
-        report = pipeline.ingest_catalogue(force, refresh)
-    finally:
-        progress.close()
-        pipeline.close()
-    finish(report, ctx.quiet)
+    ctx.run(lambda pipeline: pipeline.ingest_catalogue(force, refresh))
 
 
 @cli.command()
@@ -206,13 +210,7 @@ def add(
         sources = [from_path(path, **meta)]
     else:
         raise click.BadParameter(f"{target!r} is neither a file, a folder nor an http(s) URL")
-    pipeline, progress = ctx.pipeline()
-    try:
-        report = pipeline.ingest(sources, force, refresh)
-    finally:
-        progress.close()
-        pipeline.close()
-    finish(report, ctx.quiet)
+    ctx.run(lambda pipeline: pipeline.ingest(sources, force, refresh))
 
 
 @cli.command()
@@ -221,13 +219,7 @@ def add(
 @common
 def sync(ctx: Context, folder: Path, force: bool) -> None:
     """Make the index match FOLDER: add new PDFs, replace changed ones, remove deleted ones."""
-    pipeline, progress = ctx.pipeline()
-    try:
-        report = pipeline.sync(folder, force)
-    finally:
-        progress.close()
-        pipeline.close()
-    finish(report, ctx.quiet)
+    ctx.run(lambda pipeline: pipeline.sync(folder, force))
 
 
 @cli.command()
