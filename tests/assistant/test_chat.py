@@ -374,6 +374,39 @@ def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
     assert any(s.kind == "publication" and "Albania and Moldova" in s.quote for s in answer.sources)
 
 
+def test_after_the_top_three_the_top_five_reach_other_pages(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Each of page 2's six passages matches better than any other page's. The top three stay
+    as ranked, since the answer and the refusal read them; then other pages come before page
+    2's further passages, so the sources offer more than one page to check."""
+    cases = " ".join(
+        f"Case {n}: brokers recruited kidney donors in Cairo through advertisements in local "
+        f"newspapers and paid the kidney donors in Cairo less than promised. {FILLER}"
+        for n in range(1, 7)
+    )
+    others = [
+        f"Annex {n}\nSome donors in Cairo were approached by relatives, not brokers. {FILLER}"
+        for n in range(1, 4)
+    ]
+    pdf = text_pdf(tmp_path / "organs.pdf", ["Organ Trade Study", cases, *others])
+    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
+    settings = IngestSettings.from_env({"ATP_CHUNK_SIZE": "400", "ATP_CHUNK_OVERLAP": "50"})
+    pipeline = Pipeline(store, settings, tmp_path / "data")
+    assert not pipeline.ingest(
+        [from_path(pdf, title="Organ Trade Study", doc_id="organs")]
+    ).failures
+    assert sum(c.page == 2 for c in store.iter_chunks()) >= 6
+
+    retrieval = Assistant(store, ExtractiveBackend()).retriever.retrieve(
+        "How did brokers recruit kidney donors in Cairo?", 5
+    )
+
+    pages = [c.chunk.page for c in retrieval.candidates]
+    assert pages[:3] == [2, 2, 2]
+    assert set(pages[3:]) <= {3, 4, 5} and len(pages) == 5, pages
+
+
 def test_an_open_period_lists_its_milestones_though_a_report_names_its_year(
     tmp_path: Path, embedder: Embedder
 ) -> None:
