@@ -279,8 +279,12 @@ def name_like(question: str) -> list[str]:
 
 _WORD = re.compile(r"[\w'’-]+")
 # Written like names but naming nothing: a number in shorthand ("100k", "2bn") or as an ordinal
-# ("the 39th session", which a report spells "thirty-ninth"), and "I'd", "I'm", "I've".
-_NOT_A_NAME = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|bn|mn)|\d+(?:st|nd|rd|th)|I['’]\w{1,2}", re.I)
+# ("the 39th session", which a report spells "thirty-ninth"), a decade ("the 80s", "1990s"),
+# and "I'd", "I'm", "I've".
+_NOT_A_NAME = re.compile(
+    r"\d+(?:[.,]\d+)?(?:k|m|bn|mn)|\d+(?:st|nd|rd|th)|['’]?(?:\d\d)?\d0['’]?s|I['’]\w{1,2}",
+    re.I,
+)
 # "the Eighth Report": an ordinal is capitalised in a title but names nothing.
 _ORDINALS = frozenset(
     [

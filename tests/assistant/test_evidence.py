@@ -218,6 +218,9 @@ def test_only_words_written_like_names_or_codes_can_be_unknown_subjects() -> Non
     # Nor is an ordinal in figures (reports spell "thirty-ninth"), nor "I'd" or "I’m".
     assert name_like("After the 39th and 40th sessions, I'd like the 41st") == []
     assert name_like("I’m asking about the 2nd EMPACT cycle") == ["empact"]
+    # A decade is a period, however it is written.
+    assert name_like("the law of the 80s, the '90s and the 2000s, not the 1990s") == []
+    assert name_like("the 80s, not the 85s") == ["85s"]
 
 
 def test_a_count_for_one_year_needs_that_year_beside_a_number() -> None:
