@@ -184,7 +184,7 @@ def catalogue_cmd(ctx: Context, force: bool = False, refresh: bool = False) -> N
 @click.option(
     "--refresh",
     is_flag=True,
-    help="Download a URL's publication again though they are cached, to pick up a changed file.",
+    help="Download a URL's publication again though it is cached, to pick up a changed file.",
 )
 @common
 def add(
