@@ -203,7 +203,7 @@ class Assistant:
     def prompt(
         self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval
     ) -> tuple[Prompt, dict[int, Chunk]]:
-        index = self._index(retrieval)
+        index = retrieval.index
         period = retrieval.period
         passages, chunks = [], {}
         for n, cand in enumerate(retrieval.candidates, start=1):
@@ -235,9 +235,6 @@ class Assistant:
             chunks[n] = chunk
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
 
-    def _index(self, retrieval: Retrieval) -> KeywordIndex:
-        return retrieval.index if retrieval.index is not None else self.retriever.keyword_index()
-
     def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
         """How well the passages answer the question, 0 to 1 (see evidence.py)."""
         return max(self.judge(retrieval, prompt))
@@ -250,7 +247,7 @@ class Assistant:
         states are party to the Convention, and who joined last?"), part by part: passages that
         answer one part well are worth answering from, since a page rarely holds both.
         """
-        index = self._index(retrieval)
+        index = retrieval.index
         query = retrieval.query_tokens
         if index.unknown(name_like(prompt.standalone)):
             return 0.0, 0.0  # it names something no indexed text mentions

@@ -25,8 +25,8 @@ PASSAGE_WEIGHT = 0.02  # x the share of the question's weight in the passage
 SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 # The top three stay as ranked: the answer and the refusal read them, and a page's second
 # passage there often holds the answer. Below them another page comes before a further passage
-# of a page already listed (eval/: blind heldout2-21 page hit@5 0.846 -> 0.856, key facts and
-# refusals unchanged but one question; dropping every repeat instead, or merging a page's
+# of a page already listed (eval/: blind heldout2-21 page hit@5 0.846 -> 0.856, key facts
+# 0.503 -> 0.504, one refusal fewer; dropping every repeat instead, or merging a page's
 # passages into one, gave 0.862 but lost key facts, 0.503 -> 0.479 and 0.475).
 KEEP_AS_RANKED = 3
 # For a question about the programme's timeline: its milestones of the period get the best score
@@ -103,13 +103,13 @@ class Retrieval:
     query: str
     query_tokens: list[str]
     period: Period | None
+    # The keyword index searched: judging the passages with the same one keeps an ingest that
+    # commits meanwhile out of the answer, and saves reading the committed versions again.
+    index: KeywordIndex
     candidates: list[Candidate] = field(default_factory=list)
     # The nearest passage's cosine, whether or not it survived fusion: how on-topic the
     # question is for this index, even when keyword matches fill every top place.
     nearest: float = 0.0
-    # The keyword index searched: judging the passages with the same one keeps an ingest that
-    # commits meanwhile out of the answer, and saves reading the committed versions again.
-    index: KeywordIndex | None = None
 
     @property
     def timeline(self) -> bool:
@@ -176,7 +176,7 @@ class Retriever:
             query = with_earlier(query, context)
         versions = self.store.committed_versions()
         index = self.keyword_index(versions)
-        result = Retrieval(query, tokens(query), period, index=index)
+        result = Retrieval(query, tokens(query), period, index)
         if not len(index):
             return result
         pool: dict[str, Candidate] = {}

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -143,7 +143,7 @@ def contents(store: Store) -> dict[str, object]:
     }
 
 
-def lasting_part_file(folder: Path, seconds: float = 0.5):
+def lasting_part_file(folder: Path, seconds: float = 0.5) -> Callable[[], bool]:
     """True once a download's temp file has stayed for `seconds`: doc1's, which trickles in
     over 6 s, not doc0's, which lives a few milliseconds before its rename (a kill aimed at
     that one landed after the rename and found no download to interrupt)."""
