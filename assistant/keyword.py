@@ -1,7 +1,10 @@
-"""BM25 over every committed chunk, kept in memory and rebuilt when the index changes.
+"""BM25 over every committed chunk, and over every page, kept in memory and rebuilt when the
+index changes.
 
 Anti-trafficking reports are full of exact terms (article numbers, programme names, figures)
-that dense retrieval alone misses; this is the keyword half of hybrid search.
+that dense retrieval alone misses; this is the keyword half of hybrid search. A question's
+words are often spread over a page's passages (the table's title in one, its figures in the
+next), so whole pages are searched too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,22 @@ class KeywordIndex:
         self.bm25 = bm25s.BM25()
         if docs:
             self.bm25.index(docs, show_progress=False)
+        groups: dict[tuple[str, int | None], list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            # A record (a milestone) has no page: it is a page of its own.
+            key = (chunk.doc_id, chunk.page) if chunk.page is not None else (chunk.id, None)
+            groups.setdefault(key, []).append(i)
+        # The chunk positions of each page, in the order of `page_scores`.
+        self.pages: list[list[int]] = list(groups.values())
+        self._page_bm25 = bm25s.BM25()
+        if self.pages:
+            self._page_bm25.index(
+                [
+                    tokens(_page_text([self.chunks[i] for i in p])) or ["_empty_"]
+                    for p in self.pages
+                ],
+                show_progress=False,
+            )
         frequency: Counter[str] = Counter()
         vocabulary: dict[str, set[str]] = {}
         for chunk, doc in zip(self.chunks, docs, strict=True):
@@ -76,6 +95,12 @@ class KeywordIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(list(query_tokens)), dtype=np.float32)
 
+    def page_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 of each page (see `pages`) for the question."""
+        if not self.pages or not query_tokens:
+            return np.zeros(len(self.pages), dtype=np.float32)
+        return np.asarray(self._page_bm25.get_scores(list(query_tokens)), dtype=np.float32)
+
     def coverage(self, query_tokens: Sequence[str], text: str) -> float:
         """Share of the question's weight (by idf) whose words occur in the text."""
         return self.coverage_of(query_tokens, self.words_of(text))
@@ -119,3 +144,8 @@ _DERIVATIONS = ("er", "r", "est", "st", "ers", "rs", "ly")
 def _indexed_text(chunk: Chunk) -> str:
     """The title is searchable too, so 'the organ removal report' finds its pages."""
     return f"{chunk.title} {chunk.text}"
+
+
+def _page_text(chunks: Sequence[Chunk]) -> str:
+    """A page as its passages, joined; their overlaps repeat a few words, as in chunk search."""
+    return " ".join([chunks[0].title, *(c.text for c in chunks)])

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pypdf
 import pytest
 
@@ -25,8 +26,9 @@ from assistant.chat import (
 )
 from assistant.followup import earlier_question
 from assistant.prompt import Turn
-from assistant.retrieval import Filters
+from assistant.retrieval import Filters, Retriever
 from assistant.settings import AssistantSettings
+from assistant.text import tokens
 from ingest import catalogue
 from ingest.pdf import clean_text
 from ingest.pipeline import Pipeline
@@ -405,6 +407,50 @@ def test_after_the_top_three_the_top_five_reach_other_pages(
     pages = [c.chunk.page for c in retrieval.candidates]
     assert pages[:3] == [2, 2, 2]
     assert set(pages[3:]) <= {3, 4, 5} and len(pages) == 5, pages
+
+
+def test_a_passage_whose_page_holds_the_whole_question_climbs_above_half_matches(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Page 2 names the temporary B9 permits in one passage and gives Rotterdam's 2009 figure
+    in another. Annex B's one passage matches the Rotterdam half better than page 2's answer
+    passage does, but its page holds only that half; searched whole, page 2 holds all of the
+    question and ranks first, which lifts its answer passage above Annex B's."""
+    pdf = text_pdf(
+        tmp_path / "permits.pdf",
+        [
+            "Residence Permits Study",
+            "Section 4 Residence permits\nThe B9 regulation gives presumed victims a temporary "
+            f"residence permit. {FILLER * 2}In Rotterdam the police registered 41 applications "
+            f"in 2009, of which 30 were granted. {FILLER}",
+            f"Annex A\nThe temporary B9 permit is granted. {FILLER}",
+            "Annex B\nRotterdam harbour works were granted funds in 2009; Rotterdam granted "
+            f"more. {FILLER * 8}",
+        ],
+    )
+    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
+    settings = IngestSettings.from_env({"ATP_CHUNK_SIZE": "400", "ATP_CHUNK_OVERLAP": "50"})
+    pipeline = Pipeline(store, settings, tmp_path / "data")
+    assert not pipeline.ingest(
+        [from_path(pdf, title="Residence Permits Study", doc_id="permits")]
+    ).failures
+    page2 = [c.text for c in store.iter_chunks() if c.page == 2]
+    assert not any("B9" in t and "Rotterdam" in t for t in page2), page2  # split as intended
+    question = "How many temporary B9 permits were granted in Rotterdam in 2009?"
+
+    def places(retriever: Retriever) -> tuple[int, int]:
+        texts = [c.chunk.text for c in retriever.retrieve(question, 5).candidates]
+        answer = next(i for i, t in enumerate(texts) if "30 were granted" in t)
+        return answer, next(i for i, t in enumerate(texts) if "harbour" in t)
+
+    index = Retriever(store).keyword_index()
+    best_page = index.pages[int(np.argmax(index.page_scores(tokens(question))))]
+    answer, annex = places(Retriever(store))
+    alone_answer, alone_annex = places(Retriever(store, page_weight=0.0))
+
+    assert {index.chunks[i].page for i in best_page} == {2}
+    assert answer < annex
+    assert alone_answer > alone_annex  # the passages alone rank Annex B's first
 
 
 def test_an_open_period_lists_its_milestones_though_a_report_names_its_year(
