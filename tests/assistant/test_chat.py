@@ -376,6 +376,17 @@ def test_a_year_in_a_question_about_a_publication_does_not_put_milestones_first(
     assert any(s.kind == "publication" and "Albania and Moldova" in s.quote for s in answer.sources)
 
 
+def small_chunk_store(
+    tmp_path: Path, embedder: Embedder, pdf: Path, title: str, doc_id: str
+) -> Store:
+    """A store of one PDF in passages of 400 characters, so that a page holds several."""
+    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
+    settings = IngestSettings.from_env({"ATP_CHUNK_SIZE": "400", "ATP_CHUNK_OVERLAP": "50"})
+    pipeline = Pipeline(store, settings, tmp_path / "data")
+    assert not pipeline.ingest([from_path(pdf, title=title, doc_id=doc_id)]).failures
+    return store
+
+
 def test_after_the_top_three_the_top_five_reach_other_pages(
     tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -392,12 +403,7 @@ def test_after_the_top_three_the_top_five_reach_other_pages(
         for n in range(1, 4)
     ]
     pdf = text_pdf(tmp_path / "organs.pdf", ["Organ Trade Study", cases, *others])
-    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
-    settings = IngestSettings.from_env({"ATP_CHUNK_SIZE": "400", "ATP_CHUNK_OVERLAP": "50"})
-    pipeline = Pipeline(store, settings, tmp_path / "data")
-    assert not pipeline.ingest(
-        [from_path(pdf, title="Organ Trade Study", doc_id="organs")]
-    ).failures
+    store = small_chunk_store(tmp_path, embedder, pdf, "Organ Trade Study", "organs")
     assert sum(c.page == 2 for c in store.iter_chunks()) >= 6
 
     retrieval = Assistant(store, ExtractiveBackend()).retriever.retrieve(
@@ -428,12 +434,7 @@ def test_a_passage_whose_page_holds_the_whole_question_climbs_above_half_matches
             f"more. {FILLER * 8}",
         ],
     )
-    store = Store(connect(StoreSettings.from_env({}, data_dir=tmp_path / "data")), embedder)
-    settings = IngestSettings.from_env({"ATP_CHUNK_SIZE": "400", "ATP_CHUNK_OVERLAP": "50"})
-    pipeline = Pipeline(store, settings, tmp_path / "data")
-    assert not pipeline.ingest(
-        [from_path(pdf, title="Residence Permits Study", doc_id="permits")]
-    ).failures
+    store = small_chunk_store(tmp_path, embedder, pdf, "Residence Permits Study", "permits")
     page2 = [c.text for c in store.iter_chunks() if c.page == 2]
     assert not any("B9" in t and "Rotterdam" in t for t in page2), page2  # split as intended
     question = "How many temporary B9 permits were granted in Rotterdam in 2009?"
