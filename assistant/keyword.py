@@ -25,7 +25,8 @@ class KeywordIndex:
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         self.chunks = list(chunks)
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        docs = [tokens(_indexed_text(c)) or ["_empty_"] for c in self.chunks]
+        words = [tokens(_indexed_text(c)) for c in self.chunks]
+        docs = [w or ["_empty_"] for w in words]
         self.bm25 = bm25s.BM25()
         if docs:
             self.bm25.index(docs, show_progress=False)
@@ -40,7 +41,7 @@ class KeywordIndex:
         if self.pages:
             self._page_bm25.index(
                 [
-                    tokens(_page_text([self.chunks[i] for i in p])) or ["_empty_"]
+                    _page_tokens(self.chunks[p[0]].title, [words[i] for i in p]) or ["_empty_"]
                     for p in self.pages
                 ],
                 show_progress=False,
@@ -146,6 +147,10 @@ def _indexed_text(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.text}"
 
 
-def _page_text(chunks: Sequence[Chunk]) -> str:
-    """A page as its passages, joined; their overlaps repeat a few words, as in chunk search."""
-    return " ".join([chunks[0].title, *(c.text for c in chunks)])
+def _page_tokens(title: str, passages: Sequence[list[str]]) -> list[str]:
+    """A page's tokens: its title's once, then each passage's own (their overlaps repeat a few
+    words, as in chunk search). Read off the passages' tokens, which start with the title's
+    (tokens split on every space), instead of tokenising the page again: that took 2.7 s of
+    the corpus index's 6.8 s."""
+    skip = len(tokens(title))
+    return tokens(title) + [t for words in passages for t in words[skip:]]

@@ -1,6 +1,6 @@
 """Hybrid search: keyword (BM25, over passages and over whole pages) and dense (Chroma)
-results fused by reciprocal rank, the top re-ranked by word coverage; a question about the programme that names a period gets that
-period's milestones and publications first."""
+results fused by reciprocal rank, the top re-ranked by word coverage; a question about the
+programme that names a period gets that period's milestones and publications first."""
 
 from __future__ import annotations
 
