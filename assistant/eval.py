@@ -7,11 +7,14 @@ it measures, and it checks quotes against the PDFs themselves, not against the i
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ import numpy as np
 
 from assistant.backends import get_backend
 from assistant.chat import Assistant
+from assistant.eval_index import DEFAULT_CACHE, cached_index, index_key
+from assistant.eval_sets import Group, group_sets, load_sets
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
 from assistant.settings import AssistantSettings
@@ -239,7 +244,9 @@ class NaiveBaselines:
             return np.load(path)
         vectors = self.store.embedder.encode([t for _, _, t in self.items])
         cache_dir.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
+        partial = path.with_suffix(f".{os.getpid()}.tmp.npy")  # two runs may share the cache
+        np.save(partial, vectors)
+        partial.replace(path)
         return vectors
 
     def dense(self, query: str) -> list[tuple[str, int | None]]:
@@ -297,13 +304,138 @@ def check_bar(results: list[dict], bar: dict[str, Any]) -> list[str]:
     return problems
 
 
+class Timer:
+    """Wall and CPU seconds per phase, printed at the end so a slow step shows where it went."""
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, float, float]] = []
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.phases.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+
+    def lines(self) -> list[str]:
+        rows = [
+            f"  {name:<32} {wall:7.1f} s wall {cpu:7.1f} s CPU" for name, wall, cpu in self.phases
+        ]
+        total_wall = sum(w for _, w, _ in self.phases)
+        total_cpu = sum(c for _, _, c in self.phases)
+        return [
+            "timing:",
+            *rows,
+            f"  {'total':<32} {total_wall:7.1f} s wall {total_cpu:7.1f} s CPU",
+        ]
+
+
+def sync_corpus(store_settings: StoreSettings, corpus: Path) -> None:
+    """Sync the corpus folder, the milestones and the catalogue into the index."""
+    from ingest.pipeline import Pipeline
+    from ingest.settings import IngestSettings
+
+    pipeline = Pipeline(
+        open_store(store_settings), IngestSettings.from_env(), store_settings.data_dir
+    )
+    report = pipeline.sync(corpus)
+    pipeline.ingest_milestones()
+    pipeline.ingest_catalogue_records()
+    click.echo(f"index: {report.summary()}", err=True)
+
+
+@contextlib.contextmanager
+def corpus_index(
+    settings: StoreSettings, corpus: Path | None, data_dir: Path | None, cache: Path
+) -> Iterator[StoreSettings]:
+    """The settings of the index to evaluate: --data-dir as given (synced with --corpus), or,
+    for --corpus alone, the machine's cached index for this corpus, code and settings."""
+    if corpus is None or data_dir is not None or settings.chroma_mode != "embedded":
+        if corpus is not None:
+            sync_corpus(settings, corpus)
+        yield settings
+        return
+    from ingest.settings import IngestSettings
+
+    key = index_key(corpus, settings, IngestSettings.from_env())
+
+    def build(folder: Path) -> None:
+        sync_corpus(dataclasses.replace(settings, data_dir=folder), corpus)
+
+    with cached_index(key, build, cache) as folder:
+        yield dataclasses.replace(settings, data_dir=folder)
+
+
+def evaluate(
+    assistant: Assistant,
+    baselines: NaiveBaselines | None,
+    questions: Sequence[Question],
+) -> tuple[list[dict], list[dict]]:
+    """Figures for the assistant, then for each baseline, and the per-question details."""
+    ours, per_question = evaluate_assistant(assistant, questions)
+    results = [ours.report()]
+    if baselines is not None:
+        results += [s.report() for s in baselines.evaluate(questions)]
+    return results, per_question
+
+
+SHOWN = (
+    "doc_hit@5",
+    "page_hit@1",
+    "page_hit@5",
+    "mrr@10",
+    "key_fact_recall",
+    "citation_accuracy",
+    "refusal_recall",
+    "false_refusal_rate",
+    "latency_p50_ms",
+)
+
+
+def verdict_lines(group: Group, questions: int, results: list[dict]) -> tuple[list[str], bool]:
+    """A small table of the group's figures and its verdict; False when it is below its bar."""
+    names = ", ".join(s.name for s in group.sets)
+    lines = [f"== {group.name}: {questions} questions ({names})"]
+    lines.append(f"  {'':<20}" + "".join(f"{r['system'][:20]:>22}" for r in results))
+    for metric in SHOWN:
+        cells = "".join(f"{'-' if r.get(metric) is None else r[metric]!s:>22}" for r in results)
+        lines.append(f"  {metric:<20}{cells}")
+    if group.bar is None:
+        lines.append(f"  no bar for {group.name} yet: scored, no verdict")
+        return lines, True
+    problems = check_bar(results, json.loads(group.bar.read_text(encoding="utf-8")))
+    if questions < group.at_least:
+        problems.append(f"only {questions} questions, expected at least {group.at_least}")
+    if problems:
+        lines += [f"  BELOW THE BAR ({group.bar.name}): {p}" for p in problems]
+    else:
+        lines.append(f"  meets the bar ({group.bar.name})")
+    return lines, not problems
+
+
 @click.command()
-@click.argument("questions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("questions", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--sets",
+    "sets_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Evaluate every set in this sets.toml, grouped and held to the bars in bars.toml beside it.",
+)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option(
     "--corpus",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Sync this folder (and the milestones) into the index first.",
+    help="Sync this folder (and the milestones) into the index first; without --data-dir, "
+    "into a cached index under --cache-dir that later runs reuse.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE,
+    envvar="ATP_EVAL_CACHE",
+    show_default=True,
+    help="Where corpus indexes are kept, one per hash of corpus, code and settings.",
 )
 @click.option(
     "--bar",
@@ -311,50 +443,105 @@ def check_bar(results: list[dict], bar: dict[str, Any]) -> list[str]:
     help="JSON of minimum figures; exit 1 below them.",
 )
 @click.option("--details", type=click.Path(path_type=Path), help="Write per-question results here.")
+@click.option(
+    "--summary",
+    type=click.Path(path_type=Path),
+    help="With --sets: write all figures as JSON here.",
+)
 @click.option("--backend", default=None)
 @click.option("--no-baselines", is_flag=True)
 def main(
     questions: tuple[Path, ...],
+    sets_file: Path | None,
     data_dir: Path | None,
     corpus: Path | None,
+    cache_dir: Path,
     bar: Path | None,
     details: Path | None,
+    summary: Path | None,
     backend: str | None,
     no_baselines: bool,
 ) -> None:
-    store_settings = StoreSettings.from_env(data_dir=data_dir)
-    store = open_store(store_settings)
-    if corpus is not None:
-        from ingest.pipeline import Pipeline
-        from ingest.settings import IngestSettings
+    if bool(questions) == (sets_file is not None):
+        raise click.UsageError("give QUESTIONS files or --sets FILE, not both or neither")
+    if sets_file is not None and bar is not None:
+        raise click.UsageError(
+            "--bar is for QUESTIONS files; with --sets the bars are in bars.toml"
+        )
+    groups = []
+    if sets_file is not None:
+        groups = group_sets(load_sets(sets_file), sets_file.parent / "bars.toml")
+    timer = Timer()
+    with contextlib.ExitStack() as stack:
+        with timer.phase("index"):
+            store_settings = stack.enter_context(
+                corpus_index(StoreSettings.from_env(data_dir=data_dir), corpus, data_dir, cache_dir)
+            )
+        with timer.phase("load model, index, baselines"):
+            store = open_store(store_settings)
+            settings = AssistantSettings.from_env(backend=backend)
+            assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+            baselines = None
+            if not no_baselines:
+                baselines = NaiveBaselines(store, store_settings.data_dir / "eval-cache")
+        if sets_file is None:
+            passed = run_files(assistant, baselines, load_questions(questions), bar, details)
+        else:
+            passed = run_groups(assistant, baselines, groups, timer, details, summary)
+    if not passed:
+        sys.exit(1)
 
-        pipeline = Pipeline(store, IngestSettings.from_env(), store_settings.data_dir)
-        report = pipeline.sync(corpus)
-        pipeline.ingest_milestones()
-        pipeline.ingest_catalogue_records()
-        click.echo(f"index: {report.summary()}", err=True)
-    settings = AssistantSettings.from_env(backend=backend)
-    assistant = Assistant(store, get_backend(settings.backend, settings), settings)
-    qs = load_questions(questions)
-    ours, per_question = evaluate_assistant(assistant, qs)
-    results = [ours.report()]
-    if not no_baselines:
-        baselines = NaiveBaselines(store, store_settings.data_dir / "eval-cache")
-        results += [s.report() for s in baselines.evaluate(qs)]
+
+def run_files(
+    assistant: Assistant,
+    baselines: NaiveBaselines | None,
+    qs: list[Question],
+    bar: Path | None,
+    details: Path | None,
+) -> bool:
+    """QUESTIONS files as one group: the figures as JSON on stdout, problems on stderr."""
+    results, per_question = evaluate(assistant, baselines, qs)
     if details:
         details.write_text("\n".join(json.dumps(d) for d in per_question) + "\n")
-    summary = {
-        "questions": len(qs),
-        "unanswerable": sum(not q.answerable for q in qs),
-        "results": results,
-    }
-    click.echo(json.dumps(summary, indent=2))
-    if bar is not None:
-        problems = check_bar(results, json.loads(bar.read_text()))
-        for problem in problems:
-            click.echo(f"BELOW THE BAR: {problem}", err=True)
-        if problems:
-            sys.exit(1)
+    out = {"questions": len(qs), "unanswerable": sum(not q.answerable for q in qs)}
+    click.echo(json.dumps({**out, "results": results}, indent=2))
+    problems = check_bar(results, json.loads(bar.read_text())) if bar is not None else []
+    for problem in problems:
+        click.echo(f"BELOW THE BAR: {problem}", err=True)
+    return not problems
+
+
+def run_groups(
+    assistant: Assistant,
+    baselines: NaiveBaselines | None,
+    groups: list[Group],
+    timer: Timer,
+    details: Path | None,
+    summary: Path | None,
+) -> bool:
+    """Each group scored and held to its bar; a table and a verdict per group on stdout."""
+    passed, figures, all_details = True, {}, []
+    for group in groups:
+        qs = load_questions(group.paths)
+        with timer.phase(f"{group.name} ({len(qs)} questions)"):
+            results, per_question = evaluate(assistant, baselines, qs)
+        lines, ok = verdict_lines(group, len(qs), results)
+        click.echo("\n".join(lines))
+        passed &= ok
+        figures[group.name] = {
+            "sets": [s.name for s in group.sets],
+            "questions": len(qs),
+            "results": results,
+        }
+        all_details += [{"group": group.name, **d} for d in per_question]
+    click.echo("\n".join(timer.lines()))
+    if details:
+        details.write_text("\n".join(json.dumps(d) for d in all_details) + "\n")
+    if summary:
+        summary.write_text(json.dumps(figures, indent=2) + "\n")
+    if not passed:
+        click.echo("the evaluation is below a bar (see BELOW THE BAR above)", err=True)
+    return passed
 
 
 if __name__ == "__main__":

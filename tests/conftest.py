@@ -12,6 +12,7 @@ import pytest
 from chromadb.api import ClientAPI
 from chromadb.errors import NotFoundError
 
+from tests.small_index import build_index, make_pdfs
 from tests.vectorstore.chroma_server import ChromaServer
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
@@ -45,6 +46,22 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def small_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The small index's publications as PDFs (tests/small_index.py)."""
+    return make_pdfs(tmp_path_factory.mktemp("small-pdfs"))
+
+
+@pytest.fixture(scope="session")
+def small_index(
+    tmp_path_factory: pytest.TempPathFactory, small_pdfs: dict[str, Path], embedder: Embedder
+) -> Path:
+    """The data dir of the session's small index, built once: for tests that only read it."""
+    data_dir = tmp_path_factory.mktemp("small-index")
+    build_index(data_dir, small_pdfs, embedder)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     """One real `chroma run` process for the session; tests keep apart by collection name."""
     server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db").start()
@@ -72,17 +89,23 @@ def drop_collections(client: ClientAPI, name: str) -> None:
             client.delete_collection(f"{name}_{suffix}")
 
 
+@pytest.fixture
+def store(embedder: Embedder, atp_data_dir: Path) -> Store:
+    """A fresh, empty embedded Store per test, in tmp_path."""
+    return Store(connect(StoreSettings.from_env({}, data_dir=atp_data_dir)), embedder, "atp")
+
+
 @pytest.fixture(
     params=["embedded", pytest.param("server", marks=pytest.mark.server)],
 )
-def store(
+def any_store(
     request: pytest.FixtureRequest, embedder: Embedder, atp_data_dir: Path
 ) -> Iterator[Store]:
-    """A fresh, empty Store per test: an embedded folder in tmp_path, or a new collection
-    prefix on the session's Chroma server (so tests never see each other's documents)."""
+    """The Store contract on both clients: an embedded folder in tmp_path, or a new collection
+    prefix on the session's Chroma server (so tests never see each other's documents). Only
+    the store's own tests take it; everything above the store runs embedded."""
     if request.param == "embedded":
-        client = connect(StoreSettings.from_env({}, data_dir=atp_data_dir))
-        yield Store(client, embedder, "atp")
+        yield Store(connect(StoreSettings.from_env({}, data_dir=atp_data_dir)), embedder, "atp")
         return
     server: ChromaServer = request.getfixturevalue("chroma_server")
     name = unique_collection()

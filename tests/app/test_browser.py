@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.conftest import build_index, make_pdfs
 from tests.pdf_factory import text_pdf
 from tests.processes import free_port, stop
+from tests.small_index import build_index, make_pdfs
 from vectorstore.embeddings import Embedder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

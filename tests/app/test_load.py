@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Answer
-from tests.app.conftest import build_index, make_pdfs
 from tests.pdf_factory import text_pdf
+from tests.small_index import build_index, make_pdfs
 from ui import render
 from vectorstore.embeddings import Embedder
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import build_index, make_pdfs, make_services
+from tests.app.conftest import make_services
 from ui.chat import ChatHandlers
 from vectorstore.embeddings import Embedder
 from vectorstore.errors import StoreUnavailable
@@ -21,10 +21,9 @@ LINK = 'href="/pdf/referral-handbook#page=3"'
 
 
 def test_earlier_answers_keep_their_pdf_links_when_the_index_goes_away(
-    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    small_index: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_index(tmp_path / "data", make_pdfs(tmp_path / "pdfs"), embedder)
-    services = make_services(tmp_path / "data", embedder)
+    services = make_services(small_index, embedder)  # its own Services: the test patches it
     handlers = ChatHandlers(services)
     _, first, _ = list(handlers.respond(QUESTION, []))[-1]
     assert first[-1].answer is not None

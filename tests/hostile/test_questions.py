@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.chat import MAX_QUESTION_CHARS
-from tests.app.conftest import build_index, make_pdfs, make_services
+from tests.app.conftest import make_services
 from tests.hostile.helpers import run_module
 from ui.chat import ChatHandlers
 from ui.services import Services
@@ -32,11 +32,9 @@ RAW = re.compile(rf"{CONTROL.pattern}|<script|<img")  # ...or a page
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """The app tests' small index: a handbook and a shelter report with markup in its text."""
-    folder = tmp_path_factory.mktemp("questions")
-    build_index(folder / "data", make_pdfs(folder / "pdfs"), embedder)
-    return folder / "data"
+def index(small_index: Path) -> Path:
+    """The session's small index: a handbook and a shelter report with markup in its text."""
+    return small_index
 
 
 @pytest.fixture(scope="module")

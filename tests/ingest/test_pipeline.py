@@ -1,4 +1,5 @@
-"""Pipeline on generated PDFs, the real model and real Chroma (embedded and server)."""
+"""Pipeline on generated PDFs, the real model and embedded Chroma (the store's own tests cover
+the server client; tests/faults run the pipeline against a real server)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from vectorstore.records import MILESTONE, PUBLICATION, Chunk
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
-EMBEDDED_ONLY = pytest.mark.parametrize("store", ["embedded"], indirect=True)
 TOPICS = {
     "alpha": "Recruiters promised work in hotels abroad and confiscated passports on arrival.",
     "beta": "Labour inspectors found seasonal workers sleeping in containers on farms.",
@@ -137,7 +137,6 @@ def test_add_a_pdf_with_page_labels(pipeline: Pipeline, store: Store, tmp_path: 
     assert_no_orphans(store)
 
 
-@EMBEDDED_ONLY
 def test_title_comes_from_pdf_metadata_then_file_name(pipeline: Pipeline, tmp_path: Path) -> None:
     titled = make_pdf(tmp_path, "titled_file", "alpha", title="Handbook on Data Collection")
     untitled = make_pdf(tmp_path, "listening_to_victims", "beta")
@@ -249,7 +248,6 @@ def test_sync_adds_replaces_and_removes(pipeline: Pipeline, store: Store, tmp_pa
     assert {d.status for d in third.documents} == {"unchanged"}
 
 
-@EMBEDDED_ONLY
 def test_sync_of_a_missing_folder_fails(pipeline: Pipeline, tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="not a folder"):
         pipeline.sync(tmp_path / "nowhere")
@@ -270,7 +268,6 @@ def test_remove(pipeline: Pipeline, store: Store, tmp_path: Path) -> None:
 # -- broken files ------------------------------------------------------------------------------
 
 
-@EMBEDDED_ONLY
 def test_broken_pdfs_are_reported_and_skipped(
     pipeline: Pipeline, store: Store, tmp_path: Path
 ) -> None:
@@ -307,7 +304,6 @@ def test_broken_pdfs_are_reported_and_skipped(
     assert all(line.startswith("FAILED   ") for line in (d.line() for d in report.failures))
 
 
-@EMBEDDED_ONLY
 def test_an_id_naming_a_path_fails_that_document_only(
     pipeline: Pipeline, store: Store, tmp_path: Path, atp_data_dir: Path
 ) -> None:
@@ -325,7 +321,6 @@ def test_an_id_naming_a_path_fails_that_document_only(
     assert [d.id for d in store.documents()] == ["beta"]
 
 
-@EMBEDDED_ONLY
 def test_an_unforeseen_parser_error_fails_that_document_only(
     pipeline: Pipeline, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -356,7 +351,6 @@ def test_an_unforeseen_parser_error_fails_that_document_only(
     assert_no_orphans(store)
 
 
-@EMBEDDED_ONLY
 def test_a_file_turning_bad_keeps_the_old_version(
     pipeline: Pipeline, store: Store, tmp_path: Path
 ) -> None:
@@ -373,7 +367,6 @@ def test_a_file_turning_bad_keeps_the_old_version(
     assert_no_orphans(store)
 
 
-@EMBEDDED_ONLY
 def test_a_run_cleans_up_after_an_interrupted_one(
     pipeline: Pipeline, store: Store, tmp_path: Path
 ) -> None:
@@ -471,7 +464,6 @@ def offline_catalogue(monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[Source
     return host, moved
 
 
-@EMBEDDED_ONLY
 def test_catalogue_run_without_network_fails_fast_per_document(
     pipeline: Pipeline, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -494,7 +486,6 @@ def test_catalogue_run_without_network_fails_fast_per_document(
     assert list((pipeline.data_dir / "downloads").glob("*")) == []
 
 
-@EMBEDDED_ONLY
 def test_catalogue_command_without_network_exits_non_zero(
     store: Store, atp_data_dir: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:

@@ -20,6 +20,12 @@ ALPHA = [
 BETA = ["Brokers recruited kidney donors through newspaper advertisements in Cairo"]
 
 
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """The store's contract holds on both clients, embedded and server."""
+    return any_store
+
+
 def test_write_and_read_back(store: Store, embedder: Embedder) -> None:
     doc = make_doc(embedder, "alpha", "v1", ALPHA, labels=["i", "ii", "1"])
     doc.write(store)
