@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Everything a fresh machine (Python 3.11 + pip) needs to run the whole test suite.
+# The README's test command and what CI runs: installs what a fresh machine (Python 3.11 + pip)
+# lacks, lints, runs pytest, then the quality evaluation over ../shared/corpus.
+#   bash scripts/test.sh                 everything (the evaluation too)
+#   bash scripts/test.sh -m "not slow"   the fast loop: arguments go to pytest, no evaluation
+# ATP_TEST_EVAL=1 runs the evaluation even with pytest arguments, ATP_TEST_EVAL=0 never.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EVAL_LIMIT=${ATP_EVAL_LIMIT:-2400}  # seconds for the evaluation step, index build included
+CORPUS=${ATP_EVAL_CORPUS:-../shared/corpus}  # the brief keeps it beside the checkout
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium for the browser tests"
@@ -21,4 +27,16 @@ ruff check .
 ruff format --check .
 
 echo "== tests"
-python -m pytest tests "$@"
+# Exit 5 (no test selected, say by a -m that matches nothing) fails here like any other.
+python -m pytest tests --durations=25 "$@"
+
+run_eval=${ATP_TEST_EVAL:-}
+[ -z "$run_eval" ] && { [ $# -eq 0 ] && run_eval=1 || run_eval=0; }
+if [ "$run_eval" != 1 ]; then
+  echo "== evaluation skipped (pytest arguments given; ATP_TEST_EVAL=1 runs it)"
+elif [ ! -d "$CORPUS" ]; then
+  echo "== evaluation skipped: no corpus at $CORPUS"
+else
+  echo "== evaluation (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
+  timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS"
+fi

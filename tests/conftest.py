@@ -12,6 +12,7 @@ import pytest
 from chromadb.api import ClientAPI
 from chromadb.errors import NotFoundError
 
+from tests.cli import model
 from tests.small_index import build_index, make_pdfs
 from tests.vectorstore.chroma_server import ChromaServer
 from vectorstore.client import connect
@@ -40,9 +41,9 @@ def atp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The bundled all-MiniLM-L6-v2, loaded once per session (about 10 s of CPU)."""
-    model = Embedder(default_model_path())
-    model.encode(["warm up"])
-    return model
+    loaded = model(default_model_path())  # the in-process CLIs share it (tests/cli.py)
+    loaded.encode(["warm up"])
+    return loaded
 
 
 @pytest.fixture(scope="session")

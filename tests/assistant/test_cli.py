@@ -1,4 +1,5 @@
-"""`python -m assistant ask` as a user runs it: a real process on a real index."""
+"""`python -m assistant ask` on a real index: one test runs the real process, the others run
+in process on the session's model (tests/cli.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from ingest.pipeline import Pipeline
 from ingest.settings import IngestSettings
 from ingest.sources import from_path
+from tests.cli import run_cli
 from tests.pdf_factory import text_pdf
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
@@ -62,7 +64,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Pa
     return data
 
 
-def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def ask(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant ask args`, in process."""
+    return run_cli("assistant", ["ask", *args], cwd, **env)
+
+
+def run_process(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """The real entry point, with no ATP_* settings but those given (and no .env around).
 
     PYTHONPATH names this checkout: from another folder `-m assistant` would otherwise import
@@ -80,8 +87,10 @@ def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow  # the real process: torch and the model load again
+@pytest.mark.timeout(300)
 def test_json_prints_one_object_with_the_promised_keys(data_dir: Path, tmp_path: Path) -> None:
-    result = run_cli(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path)
+    result = run_process(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path)
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -124,7 +133,7 @@ def test_batch_prints_one_object_per_line_in_order(data_dir: Path, tmp_path: Pat
         encoding="utf-8",
     )
 
-    result = run_cli(["--batch", str(batch), "--data-dir", str(data_dir)], tmp_path)
+    result = ask(["--batch", str(batch), "--data-dir", str(data_dir)], tmp_path)
 
     assert result.returncode == 0, result.stderr
     outs = [json.loads(line) for line in result.stdout.strip().splitlines()]
@@ -148,9 +157,7 @@ def test_batch_prints_one_object_per_line_in_order(data_dir: Path, tmp_path: Pat
 
 
 def test_an_unknown_backend_in_the_environment_exits_2(data_dir: Path, tmp_path: Path) -> None:
-    result = run_cli(
-        ["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path, ATP_BACKEND="gpt-17"
-    )
+    result = ask(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path, ATP_BACKEND="gpt-17")
 
     assert result.returncode == 2
     assert result.stdout == ""
@@ -162,7 +169,7 @@ def test_a_question_and_a_batch_together_are_a_usage_error(tmp_path: Path) -> No
     batch = tmp_path / "b.jsonl"
     batch.write_text("{}\n", encoding="utf-8")
 
-    result = run_cli([BROKERS, "--batch", str(batch), "--data-dir", str(tmp_path)], tmp_path)
+    result = ask([BROKERS, "--batch", str(batch), "--data-dir", str(tmp_path)], tmp_path)
 
     assert result.returncode == 2
     assert "not both" in result.stderr

@@ -1,4 +1,5 @@
-"""What the hostile-input tests share: real entry points in subprocesses and file snapshots."""
+"""What the hostile-input tests share: the entry points (in process, or as real processes) and
+file snapshots."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli import run_cli
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
@@ -36,6 +38,13 @@ def files_outside(parent: Path, data_dir: Path) -> dict[str, str]:
 
 
 def run_module(
+    module: str, args: list[str], cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m module args` in process on the session's model (see tests/cli.py)."""
+    return run_cli(module, args, cwd, **env)
+
+
+def run_process(
     module: str, args: list[str], cwd: Path, timeout: float = 300, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`python -m module args` as a user runs it, with no ATP_* settings but those given.

@@ -20,7 +20,7 @@ from ingest.settings import IngestSettings
 from ingest.sources import from_path
 from tests.app.conftest import make_services
 from tests.assistant.test_backends import SMOLLM2_MISSING
-from tests.hostile.helpers import run_module, store_at
+from tests.hostile.helpers import run_process, store_at
 from tests.pdf_factory import text_pdf
 from ui.chat import ChatHandlers
 from ui.services import Services
@@ -157,7 +157,7 @@ def test_smollm2_answers_ignore_planted_instructions(llm_services: Services) -> 
 def test_assistant_cli_with_smollm2_ignores_planted_instructions(
     index: Path, tmp_path: Path
 ) -> None:
-    done = run_module(
+    done = run_process(  # a real process: the xllamacpp server it starts ends with it
         "assistant",
         ["ask", "--json", "--backend", "llamacpp", "--data-dir", str(index), QUESTIONS[1]],
         tmp_path,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import ingest.cli
 from ingest.sources import DOC_ID
 from tests.app.conftest import make_services
-from tests.hostile.helpers import files_outside, run_module
+from tests.hostile.helpers import files_outside, run_module, run_process
 from tests.pdf_factory import text_pdf
 from ui.library import LibraryHandlers
 from vectorstore.client import connect
@@ -134,7 +134,7 @@ def test_ingest_sync_subprocess_with_hostile_file_names(tmp_path: Path) -> None:
     report_pdf(folder / "sub" / "CON.pdf", 99)  # slugs alike: made unique, not replaced
     outside = files_outside(tmp_path, data_dir)
 
-    synced = run_module("ingest", ["--data-dir", str(data_dir), "sync", str(folder)], tmp_path)
+    synced = run_process("ingest", ["--data-dir", str(data_dir), "sync", str(folder)], tmp_path)
     listed = run_module("ingest", ["--data-dir", str(data_dir), "list", "--json"], tmp_path)
 
     assert synced.returncode == 0, synced.stdout + synced.stderr

@@ -1,4 +1,8 @@
-"""`python -m ingest` in a subprocess: commands, JSON output and exit codes 0/1/2."""
+"""`python -m ingest`: commands, JSON output and exit codes 0/1/2.
+
+In process on the session's model (tests/cli.py); two indexes written side by side is the
+real entry point, twice at once, in subprocesses.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests import pdf_factory
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = {
@@ -39,14 +44,7 @@ def start_ingest(args: list[str], cwd: Path, **env: str) -> subprocess.Popen[str
 
 
 def run_ingest(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    process = start_ingest(args, cwd, **env)
-    try:
-        out, err = process.communicate(timeout=300)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return run_cli("ingest", args, cwd, **env)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -180,6 +178,7 @@ def test_refresh_picks_up_a_publication_changed_at_its_url(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # two processes that each load torch and the model, at once
 def test_two_data_dirs_stay_independent(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     alpha = make_pdf(tmp_path / "a", "alpha")

@@ -1,0 +1,57 @@
+"""`python -m ingest` and `python -m assistant` in process, on the session's model.
+
+A subprocess pays for the process start, torch and the model load (about 10 s on these
+cores) on every call; in process a command sees the same arguments, environment (no ATP_*
+setting but those given) and working folder, and its exit code, stdout and stderr come back
+as a subprocess's would. An exception the command does not turn into a message is raised
+here, where a subprocess would have printed a traceback. A few tests keep the real process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+import subprocess
+from pathlib import Path
+from unittest import mock
+
+from click.testing import CliRunner
+
+from vectorstore.client import connect
+from vectorstore.embeddings import Embedder
+from vectorstore.settings import StoreSettings
+from vectorstore.store import Store
+
+
+@functools.cache
+def model(path: str, batch_size: int = 64) -> Embedder:
+    """One Embedder per model folder for the whole session (the `embedder` fixture's too)."""
+    return Embedder(path, batch_size)
+
+
+def open_store(settings: StoreSettings) -> Store:
+    """vectorstore.open_store, but on the session's already loaded model."""
+    return Store(
+        connect(settings),
+        model(settings.embedding_model, settings.embed_batch),
+        settings.collection,
+    )
+
+
+def run_cli(
+    module: str, args: list[str], cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m module args` run in `cwd`, in this process."""
+    cli = importlib.import_module(f"{module}.cli")
+    clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ATP_")}
+    with mock.patch.object(cli, "open_store", open_store), contextlib.chdir(cwd):
+        result = CliRunner().invoke(
+            cli.cli, args, env={**clean, **env}, prog_name=f"python -m {module}"
+        )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        [module, *args], result.exit_code, result.stdout, result.stderr
+    )
