@@ -66,7 +66,6 @@ def listing(data_dir: Path, cwd: Path) -> list[dict[str, Any]]:
     return json.loads(ok(run_ingest(["--data-dir", str(data_dir), "list", "--json"], cwd)))
 
 
-@pytest.mark.slow
 def test_add_list_status_remove_sync(tmp_path: Path) -> None:
     data = tmp_path / "index"
     folder = tmp_path / "pubs"
@@ -153,7 +152,6 @@ def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_refresh_picks_up_a_publication_changed_at_its_url(tmp_path: Path) -> None:
     from tests.http_site import Reply, Site
 
