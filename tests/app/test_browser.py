@@ -21,7 +21,8 @@ from tests.processes import free_port, stop
 from tests.small_index import build_index, make_pdfs
 from vectorstore.embeddings import Embedder
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The first test also starts the app process (up to 90 s) and Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"

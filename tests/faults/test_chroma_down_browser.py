@@ -28,7 +28,13 @@ from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+# The app process, a Chroma server and Chromium, started and stopped within the test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = "faultui"

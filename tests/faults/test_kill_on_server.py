@@ -29,7 +29,8 @@ from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+# Each case starts, kills and restarts real ingest processes, each loading the model.
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ("doc0", "doc1", "doc2", "doc3")
