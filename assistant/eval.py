@@ -158,6 +158,7 @@ class PageChecker:
         self.store = store
         self._pages: dict[tuple[str, int], str] = {}
         self._docs = {d.id: d for d in store.documents()}
+        self._records: dict[str, list[str]] | None = None
 
     def page(self, doc_id: str, page: int) -> str:
         key = (doc_id, page)
@@ -171,9 +172,17 @@ class PageChecker:
 
     def ok(self, source: Any) -> bool:
         if source.page is None:  # records (milestones, catalogue): the quote is in the record
-            chunks = [c for c in self.store.iter_chunks() if c.ref_id == source.id]
-            return any(source.quote in c.text for c in chunks)
+            return any(source.quote in text for text in self.records().get(source.id, []))
         return source.quote in self.page(source.doc_id, source.page)
+
+    def records(self) -> dict[str, list[str]]:
+        """The records' texts by id, read once rather than a scan of every chunk per citation."""
+        if self._records is None:
+            self._records = {}
+            for c in self.store.iter_chunks():
+                if c.page is None:
+                    self._records.setdefault(c.ref_id, []).append(c.text)
+        return self._records
 
 
 def evaluate_assistant(
