@@ -24,7 +24,7 @@ from assistant.chat import Assistant
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
 from assistant.settings import AssistantSettings
-from vectorstore import open_store
+from vectorstore.index import Index
 from vectorstore.records import Chunk
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
@@ -323,16 +323,18 @@ def main(
     no_baselines: bool,
 ) -> None:
     store_settings = StoreSettings.from_env(data_dir=data_dir)
-    store = open_store(store_settings)
+    index = Index(store_settings)
     if corpus is not None:
         from ingest.pipeline import Pipeline
         from ingest.settings import IngestSettings
 
-        pipeline = Pipeline(store, IngestSettings.from_env(), store_settings.data_dir)
-        report = pipeline.sync(corpus)
-        pipeline.ingest_milestones()
-        pipeline.ingest_catalogue_records()
+        with index.writer() as writer:
+            pipeline = Pipeline(writer, IngestSettings.from_env(), store_settings.data_dir)
+            report = pipeline.sync(corpus)
+            pipeline.ingest_milestones()
+            pipeline.ingest_catalogue_records()
         click.echo(f"index: {report.summary()}", err=True)
+    store = index.reader()
     settings = AssistantSettings.from_env(backend=backend)
     assistant = Assistant(store, get_backend(settings.backend, settings), settings)
     qs = load_questions(questions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -22,11 +23,18 @@ def _chroma_settings() -> Settings:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def connect(settings: StoreSettings) -> ClientAPI:
+def connect(settings: StoreSettings, path: Path | None = None) -> ClientAPI:
+    """The server, or an embedded folder: `path`, else the published generation (for tests and
+    tools that are alone with a data dir; the app and the CLIs go through `Index`)."""
     if settings.chroma_mode == "server":
         return _server(settings)
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+    if path is None:
+        from vectorstore.generations import Generations
+
+        current = Generations(settings.data_dir).current()
+        path = current.path if current else settings.chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
 
 
 def _server(settings: StoreSettings) -> ClientAPI:
