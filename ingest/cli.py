@@ -301,7 +301,7 @@ def status(ctx: Context, as_json: bool) -> None:
         "data_dir": str(s.data_dir.resolve()),
         "chroma": f"server {s.chroma_host}:{s.chroma_port}"
         if s.chroma_mode == "server"
-        else f"embedded {s.chroma_path.resolve()}",
+        else f"embedded {_published(ctx)}",
         "collection": s.collection,
         "embedding_model": s.embedding_model,
         "chunking": ctx.settings.index_key,
@@ -322,6 +322,11 @@ def status(ctx: Context, as_json: bool) -> None:
             f"{'':<16} {totals['stored_chunks'] - totals['chunks']} leftover chunks of an "
             "interrupted run: the next ingest removes them"
         )
+
+
+def _published(ctx: Context) -> str:
+    current = ctx.index.generations.current()
+    return f"{current.path.resolve()} (generation {current.number})" if current else "(empty)"
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import chromadb
@@ -13,6 +14,11 @@ from vectorstore.errors import StoreUnavailable
 from vectorstore.settings import StoreSettings
 
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+# chromadb shares one engine per folder among a process's clients, counting references without
+# a lock around lookup and removal: a client opened while another on the same folder closes can
+# get a stopped engine (seen as KeyError or "no attribute 'bindings'"). Opening and closing one
+# at a time keeps the count right; a reentrant lock, as closing may run from a finalizer.
+_SYSTEMS = threading.RLock()
 
 
 def _chroma_settings() -> Settings:
@@ -34,7 +40,14 @@ def connect(settings: StoreSettings, path: Path | None = None) -> ClientAPI:
         current = Generations(settings.data_dir).current()
         path = current.path if current else settings.chroma_path
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    with _SYSTEMS:
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+
+def close(client: ClientAPI) -> None:
+    """Release a client; the last one on a folder stops Chroma's engine for it."""
+    with _SYSTEMS:
+        client.close()
 
 
 def _server(settings: StoreSettings) -> ClientAPI:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 from chromadb.api import ClientAPI
 
-from vectorstore.client import connect
+from vectorstore.client import close, connect
 from vectorstore.embeddings import Embedder
 from vectorstore.errors import StoreError
 from vectorstore.generations import Generation, Generations, Lease
@@ -111,7 +111,7 @@ class Index:
         finally:
             if opened:
                 work, client = opened[0]
-                client.close()  # flushes the HNSW files: the copy is whole from here on
+                close(client)  # flushes the HNSW files: the copy is whole from here on
                 generations.publish(work)
             if release is not None:
                 release()  # the generation it started from, so that `collect` may delete it
@@ -122,7 +122,7 @@ class Index:
 def _close(client: ClientAPI | None, lease: Lease | None) -> None:
     try:
         if client is not None:
-            client.close()
+            close(client)
     except Exception as exc:  # closing at garbage collection must never raise
         log.warning("closing an index snapshot failed: %s", exc)
     if lease is not None:
