@@ -207,6 +207,7 @@ class Services:
     def _refresh(self) -> None:
         try:
             self.retriever.keyword_index()
+            self.index.generations.collect()  # the one this app just left, if nobody reads it
         except Exception as exc:  # the next question reports it properly
             log.warning("could not refresh the keyword index: %s", exc)
 

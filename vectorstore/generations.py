@@ -113,7 +113,8 @@ class Generations:
         os.replace(tmp, self.root / POINTER)
 
     def collect(self) -> int:
-        """Delete generations older than the current one that no reader leases; how many went."""
+        """Delete generations older than the current one that no reader leases; how many went.
+        Safe from any process at any time: it never touches the current one or newer."""
         current = self.current()
         if current is None:
             return 0
@@ -130,7 +131,9 @@ class Generations:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    continue  # a reader still answers from it; a later writer deletes it
+                    continue  # a reader still answers from it; a later collect deletes it
+                if not generation.path.exists():
+                    continue  # another process collected it meanwhile
                 doomed = generation.path.with_name(generation.path.name + ".deleted")
                 os.replace(generation.path, doomed)
                 lock.unlink(missing_ok=True)
