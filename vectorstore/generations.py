@@ -86,16 +86,17 @@ class Generations:
     def left_behind(self) -> Generation | None:
         """The copy of a writer killed before publishing: its documents are whole, so the next
         writer carries on in it rather than losing them."""
-        work = self._next()
+        work = self.next_generation()
         return work if (work.path / SQLITE).exists() else None
 
-    def _next(self) -> Generation:
+    def next_generation(self) -> Generation:
+        """Where the next writer writes: the folder after the current one."""
         base = self.current()
         return self._generation((base.number if base else 0) + 1)
 
     def working_copy(self) -> Generation:
         """The folder the next generation is written in: a copy of the current one."""
-        base, work = self.current(), self._next()
+        base, work = self.current(), self.next_generation()
         if (work.path / SQLITE).exists():
             return work
         tmp = work.path.with_name(work.path.name + ".tmp")
