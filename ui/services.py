@@ -196,7 +196,8 @@ class Services:
                     self._own_activity = None
         except IndexBusy as exc:
             raise Busy(
-                f"Another ingest is running ({exc.holder}); try again when it has finished."
+                f"Another ingest is running: {exc.holder}. Nothing was changed; try again "
+                "when it has finished."
             ) from exc
         self.refresh_in_background()
 

@@ -44,6 +44,7 @@ NEW_TITLE = "Okapi Shelter Network Report"
 NEW_ID = "okapi-report"
 NEW_PAGE = 37
 MODES = ["embedded", pytest.param("server", marks=pytest.mark.server)]
+PASSWORD = "live-admin-secret"
 
 
 def new_pdf(folder: Path, pages: int = 60) -> Path:
@@ -99,7 +100,7 @@ class Live:
 
 def app_env(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATP_")}
-    env.update(GRADIO_ANALYTICS_ENABLED="False", **extra)
+    env.update(GRADIO_ANALYTICS_ENABLED="False", ATP_ADMIN_PASSWORD=PASSWORD, **extra)
     return env
 
 
@@ -342,3 +343,56 @@ def _server_has(live: Live, doc_id: str) -> bool:
     client = chromadb.HttpClient(host=live.server.host, port=live.server.port)
     docs = client.get_collection(f"{live.settings.collection}_documents")
     return bool(docs.get(ids=[doc_id])["ids"])
+
+
+def upload(url: str, pdf: Path) -> str:
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    html, _ = client.predict(
+        files=[handle_file(str(pdf))],
+        title="",
+        year=None,
+        doc_type="publication",
+        password=PASSWORD,
+        api_name="/upload",
+    )
+    return str(html)
+
+
+def test_a_library_upload_and_a_cli_ingest_at_once(live: Live, embedder: Embedder) -> None:
+    """The upload is refused while the CLI writes, naming it; the CLI waits while an upload
+    is written, naming it; both go in, and the index holds nothing else."""
+    cli = live.ingest("add", str(new_pdf(live.data_dir.parent / "new")))
+    while live.holder_pid() != cli.pid:
+        assert cli.poll() is None, cli.communicate()[0]
+        time.sleep(0.05)
+    small = text_pdf(live.data_dir.parent / "memo.pdf", ["A memo on shelter beds."], title="Memo")
+    refused = upload(live.url, small)
+    assert "Another ingest is running: `python -m ingest --data-dir" in refused
+    assert f"(pid {cli.pid}, started" in refused and "Nothing was changed" in refused
+    assert cli.wait(600) == 0
+
+    big = live.data_dir.parent / "uploads-in" / "annex.pdf"
+    big.parent.mkdir()
+    text_pdf(big, [f"Annex page {n}. Training inventory, volume {n}. " * 14 for n in range(150)])
+    done: list[str] = []
+    thread = threading.Thread(target=lambda: done.append(upload(live.url, big)))
+    thread.start()
+    app_pid = live.process.pid if live.process else 0
+    while live.holder_pid() != app_pid:
+        assert thread.is_alive(), done
+        time.sleep(0.02)
+    waiting = live.ingest("add", str(small))
+    said = waiting.communicate(timeout=600)[0]
+    thread.join(600)
+
+    assert waiting.returncode == 0, said
+    assert "Waiting for the ingest already running on" in said
+    assert f"`the web app: ingesting 1 upload(s)` (pid {app_pid}, started" in said
+    assert "added" in done[0] and "Another ingest" not in done[0]
+    store = Index(live.settings, embedder).reader()
+    ids = {d.id for d in store.documents()}
+    assert {NEW_ID, "memo", "annex", *DOCS} <= ids
+    counts = store.counts()
+    assert counts["chunks"] == counts["stored_chunks"]
