@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from vectorstore.store import Store
 
 log = logging.getLogger("atp.app")
 WARM_UP_WAIT = 120.0  # seconds a first question waits for start-up (model load + records)
+WATCH_EVERY = 1.0  # seconds between looks at the published generation (a small file read)
 
 
 class Busy(RuntimeError):
@@ -219,6 +222,8 @@ class Services:
         thread = threading.Thread(target=self._warm_up, name="atp-warm-up", daemon=True)
         self._warm_up_thread = thread
         thread.start()
+        watching = weakref.ref(self)  # the watcher ends with the Services it watches
+        threading.Thread(target=_watch, args=(watching,), name="atp-watch", daemon=True).start()
         return thread
 
     @property
@@ -254,3 +259,19 @@ class Services:
                     log.info(report.line())
         except Busy:
             pass  # someone is already ingesting; they will fill the index
+
+
+def _watch(watching: weakref.ReferenceType[Services]) -> None:
+    """Open what another process publishes within a second, and build its keyword index then,
+    so that the next question rarely waits for it."""
+    while True:
+        time.sleep(WATCH_EVERY)
+        services = watching()
+        if services is None:
+            return
+        if services.ready:
+            try:
+                services.snapshot()
+            except Exception as exc:  # a server that is down: the status line says so
+                log.debug("watching the index: %s", exc)
+        del services
