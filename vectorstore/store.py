@@ -118,6 +118,8 @@ class Store:
             name = f"{self.name}_{suffix}"
             if self.client is None or self._copy_on_write is not None:
                 col = _snapshot_collection(self.client, name)  # a snapshot is never written
+                if isinstance(col, _Nothing):
+                    return col  # not kept: on a server, a writer may create it any moment
             else:
                 col = self.client.get_or_create_collection(
                     name, embedding_function=None, configuration={"hnsw": HNSW}
