@@ -152,3 +152,25 @@ def test_a_writer_killed_before_publishing_is_carried_on(
         assert store.document("new") is not None  # its whole document was kept
         assert store.collect_garbage() == 0
     assert {d.id for d in index.reader().documents()} == {"old", "new"}
+
+
+@pytest.mark.server
+def test_on_a_server_a_reader_sees_each_commit(chroma_server, embedder: Embedder) -> None:
+    """No generations there: the server serialises access, and a reader opened before the
+    collections existed still finds them once a writer made them."""
+    from tests.conftest import drop_collections, server_settings, unique_collection
+    from vectorstore.client import connect
+
+    settings = server_settings(chroma_server, collection=unique_collection())
+    index = Index(settings, embedder)
+    reader = index.reader()
+    assert reader.documents() == []
+    try:
+        with index.writer() as store:
+            make_doc(embedder, "old", "v1", OLD).write(store)
+            assert {d.id for d in reader.documents()} == {"old"}  # committed: visible at once
+        assert index.marker() == "server"
+        with pytest.raises(StoreError, match="read-only"):
+            make_doc(embedder, "new", "v1", NEW).write(reader)
+    finally:
+        drop_collections(connect(settings), settings.collection)
