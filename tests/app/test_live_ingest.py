@@ -258,9 +258,9 @@ def test_no_question_fails_while_another_process_writes(live: Live) -> None:
     writes themselves, and the first question after the commit cites the new document."""
     folder = live.data_dir.parent / "folder"
     new_pdf(folder, pages=8)  # first in the folder: written while the others are embedded
-    for name in ("zz-long-one", "zz-long-two"):
+    for name in ("zz-long-one", "zz-long-two"):  # ~3 chunks a page: long writes on a server too
         pages = [
-            f"Annex {n}. Inventory of training materials, volume {n}. " * 12 for n in range(40)
+            f"Annex {n}. Inventory of training materials, volume {n}. " * 30 for n in range(80)
         ]
         text_pdf(folder / f"{name}.pdf", [f"{p} ({name})" for p in pages], title=name)
     from gradio_client import Client
