@@ -29,7 +29,7 @@ from assistant.eval_sets import Group, group_sets, load_sets
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
 from assistant.settings import AssistantSettings
-from vectorstore import open_store
+from vectorstore.index import Index
 from vectorstore.records import Chunk
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
@@ -345,12 +345,11 @@ def sync_corpus(store_settings: StoreSettings, corpus: Path) -> None:
     from ingest.pipeline import Pipeline
     from ingest.settings import IngestSettings
 
-    pipeline = Pipeline(
-        open_store(store_settings), IngestSettings.from_env(), store_settings.data_dir
-    )
-    report = pipeline.sync(corpus)
-    pipeline.ingest_milestones()
-    pipeline.ingest_catalogue_records()
+    with Index(store_settings).writer() as writer:
+        pipeline = Pipeline(writer, IngestSettings.from_env(), store_settings.data_dir)
+        report = pipeline.sync(corpus)
+        pipeline.ingest_milestones()
+        pipeline.ingest_catalogue_records()
     click.echo(f"index: {report.summary()}", err=True)
 
 
@@ -487,7 +486,7 @@ def main(
                 corpus_index(StoreSettings.from_env(data_dir=data_dir), corpus, data_dir, cache_dir)
             )
         with timer.phase("load model, index, baselines"):
-            store = open_store(store_settings)
+            store = Index(store_settings).reader()
             settings = AssistantSettings.from_env(backend=backend)
             assistant = Assistant(store, get_backend(settings.backend, settings), settings)
             baselines = None

@@ -39,6 +39,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from vectorstore import open_store
+    from vectorstore.generations import Generations
     from vectorstore.settings import StoreSettings
 
     settings = StoreSettings.from_env(data_dir=data_dir)
@@ -62,7 +63,7 @@ def main() -> None:
         "noop_rerun_s": round(noop, 2),
         "noop_vs_full": round(noop / full, 4),
         "peak_rss_mb": round(peak_kb / 1024),
-        "index_size_mb": round(folder_size(data_dir / "chroma") / 2**20, 1),
+        "index_size_mb": round(folder_size(Generations(data_dir).current().path) / 2**20, 1),
         "targets_met": {
             "pipeline >= 0.8 x raw encode": (len(texts) / full) / (len(texts) / raw) >= 0.8,
             "no-op < 5% of full": noop / full < 0.05,

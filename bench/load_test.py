@@ -340,7 +340,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the report here")
     parser.add_argument("--keep", action="store_true", help="keep the copied index")
     args = parser.parse_args()
-    if not (args.data_dir / "chroma").is_dir():
+    from vectorstore.generations import Generations
+
+    if Generations(args.data_dir).current() is None:
         parser.error(f"{args.data_dir} holds no index (run `python -m ingest` first)")
     report = run(args)
     text = json.dumps(report, indent=2)

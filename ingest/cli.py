@@ -1,12 +1,18 @@
 """`python -m ingest`: build and maintain the index. Exit 0 when all went in, 1 when some
-documents failed (the rest are ingested), 2 on a usage or configuration error."""
+documents failed (the rest are ingested), 2 on a usage or configuration error, 3 when another
+ingest holds the data dir and --no-wait was given.
+
+Commands that write wait for an ingest already running on the same data dir (the app's
+Library tab included), saying whose; the app keeps answering from the index as it was and sees
+the new one as soon as this run is published."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +23,9 @@ from ingest.errors import IngestError
 from ingest.pipeline import DocReport, Pipeline, Progress, RunReport
 from ingest.settings import IngestSettings
 from ingest.sources import Source, checked_id, from_path, from_url, is_url
-from vectorstore import open_store
 from vectorstore.embeddings import EmbeddingModelError
-from vectorstore.errors import StoreError
+from vectorstore.errors import IndexBusy, StoreError
+from vectorstore.index import Index
 from vectorstore.settings import SettingsError, StoreSettings
 
 
@@ -64,31 +70,52 @@ class TqdmProgress(Progress):
 class Context:
     """Built once per command from options and environment; only the CLI constructs things."""
 
-    def __init__(self, data_dir: Path | None, quiet: bool) -> None:
+    def __init__(self, data_dir: Path | None, quiet: bool, wait: bool = True) -> None:
         self.store_settings = StoreSettings.from_env(data_dir=data_dir)
         self.settings = IngestSettings.from_env()
         self.quiet = quiet
+        self.wait = wait
+        self.index = open_index(self.store_settings)
         self._store = None
 
     @property
     def store(self):
+        """The published index, for commands that only read."""
         if self._store is None:
-            self._store = open_store(self.store_settings)
+            self._store = self.index.reader()
         return self._store
 
-    def pipeline(self) -> tuple[Pipeline, TqdmProgress]:
-        progress = TqdmProgress(enabled=not self.quiet and sys.stderr.isatty())
-        return Pipeline(self.store, self.settings, self.store_settings.data_dir, progress), progress
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[tuple[Pipeline, TqdmProgress]]:
+        """A pipeline on the writer Store, holding the data dir's writer lock throughout."""
+        with self.index.writer(self.wait, self._waiting) as store:
+            progress = TqdmProgress(enabled=not self.quiet and sys.stderr.isatty())
+            pipeline = Pipeline(store, self.settings, self.store_settings.data_dir, progress)
+            try:
+                yield pipeline, progress
+            finally:
+                progress.close()
+                pipeline.close()
+
+    def _waiting(self, holder: str) -> None:
+        click.echo(
+            f"Waiting for the ingest already running on {self.store_settings.data_dir} to "
+            f"finish: {holder}. (--no-wait stops instead.)",
+            err=True,
+        )
 
     def run(self, work: Callable[[Pipeline], RunReport]) -> None:
         """One ingest run with progress bars, then its report; exits 1 if a document failed."""
-        pipeline, progress = self.pipeline()
-        try:
+        with self.pipeline() as (pipeline, _):
             report = work(pipeline)
-        finally:
-            progress.close()
-            pipeline.close()
         finish(report, self.quiet)
+
+
+open_index = Index  # the seam tests replace to share one loaded model
+
+
+class Refused(click.ClickException):
+    exit_code = 3
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,15 +131,25 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(data_dir: Path | None, quiet: bool, **kwargs: Any) -> Any:
         root = click.get_current_context().find_root().params
+        wait = not kwargs.pop("no_wait", False)
         try:
-            ctx = Context(data_dir or root.get("data_dir"), quiet or bool(root.get("quiet")))
+            ctx = Context(data_dir or root.get("data_dir"), quiet or bool(root.get("quiet")), wait)
             return func(ctx, **kwargs)
         except (SettingsError, EmbeddingModelError) as exc:
             raise click.UsageError(str(exc)) from exc
+        except IndexBusy as exc:
+            raise Refused(f"{exc}. Run it again when that one has finished.") from exc
         except (StoreError, IngestError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
+
+
+no_wait = click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another ingest is writing this data dir, stop (exit 3) instead of waiting for it.",
+)
 
 
 def finish(report: RunReport, quiet: bool) -> None:
@@ -166,6 +203,7 @@ def cli(click_ctx: click.Context, data_dir: Path | None, quiet: bool) -> None:
     is_flag=True,
     help="Download publications again though they are cached, to pick up a changed file.",
 )
+@no_wait
 @common
 def catalogue_cmd(ctx: Context, force: bool = False, refresh: bool = False) -> None:
     """Milestones, catalogue records and all catalogue publications (the default run)."""
@@ -186,6 +224,7 @@ def catalogue_cmd(ctx: Context, force: bool = False, refresh: bool = False) -> N
     is_flag=True,
     help="Download a URL's publication again though it is cached, to pick up a changed file.",
 )
+@no_wait
 @common
 def add(
     ctx: Context,
@@ -216,6 +255,7 @@ def add(
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Re-ingest even unchanged documents.")
+@no_wait
 @common
 def sync(ctx: Context, folder: Path, force: bool) -> None:
     """Make the index match FOLDER: add new PDFs, replace changed ones, remove deleted ones."""
@@ -224,11 +264,13 @@ def sync(ctx: Context, folder: Path, force: bool) -> None:
 
 @cli.command()
 @click.argument("doc_id")
+@no_wait
 @common
 def remove(ctx: Context, doc_id: str) -> None:
     """Remove one document (see `list` for ids)."""
-    pipeline, _ = ctx.pipeline()
-    click.echo(pipeline.remove(doc_id).line())
+    with ctx.pipeline() as (pipeline, _):
+        line = pipeline.remove(doc_id).line()
+    click.echo(line)
 
 
 @cli.command("list")
@@ -259,7 +301,7 @@ def status(ctx: Context, as_json: bool) -> None:
         "data_dir": str(s.data_dir.resolve()),
         "chroma": f"server {s.chroma_host}:{s.chroma_port}"
         if s.chroma_mode == "server"
-        else f"embedded {s.chroma_path.resolve()}",
+        else f"embedded {_published(ctx)}",
         "collection": s.collection,
         "embedding_model": s.embedding_model,
         "chunking": ctx.settings.index_key,
@@ -280,6 +322,11 @@ def status(ctx: Context, as_json: bool) -> None:
             f"{'':<16} {totals['stored_chunks'] - totals['chunks']} leftover chunks of an "
             "interrupted run: the next ingest removes them"
         )
+
+
+def _published(ctx: Context) -> str:
+    current = ctx.index.generations.current()
+    return f"{current.path.resolve()} (generation {current.number})" if current else "(empty)"
 
 
 def main() -> None:

@@ -181,10 +181,10 @@ class LibraryHandlers:
         progress(0.0, desc=f"Removing {doc_id}")
         report = RunReport()
         try:
-            with self.services.ingesting(f"removing {doc_id}"):
-                if self.services.store.document(doc_id) is None:
+            with self.services.ingesting(f"removing {doc_id}") as store:
+                if store.document(doc_id) is None:
                     return render.notice_html(f"{doc_id} is not in the index.", "warn")
-                report.documents.append(self.services.pipeline().remove(doc_id))
+                report.documents.append(self.services.pipeline(store).remove(doc_id))
         except Busy as exc:
             return render.notice_html(str(exc), "warn")
         except Exception as exc:
@@ -197,7 +197,7 @@ class LibraryHandlers:
             return render.notice_html(refused, "error")
 
         def run(pipeline):
-            documents = self.services.documents()
+            documents = pipeline.store.documents()
             present = {d.id for d in documents}
             progress(0.0, desc="Milestones and catalogue records")
             records = []
@@ -240,8 +240,8 @@ class LibraryHandlers:
         return _report_html(report, [])
 
     def _run(self, activity: str, work: Callable, progress: ProgressFn) -> RunReport:
-        with self.services.ingesting(activity):
-            pipeline = self.services.pipeline(ProgressBridge(progress))
+        with self.services.ingesting(activity) as store:
+            pipeline = self.services.pipeline(store, ProgressBridge(progress))
             try:
                 return work(pipeline)
             finally:

@@ -1,14 +1,20 @@
-"""What the app's handlers share: the store, an assistant per backend, and one ingest at a time.
+"""What the app's handlers share: the index, an assistant per backend, and one ingest at a time.
 
 Nothing heavy happens on construction, so the page is served at once; the store, the
 embedding model and the keyword index are opened on first use or by `start_background()`.
 A store that could not be opened (a Chroma server that is down) is retried on the next use.
+
+Each question takes the current snapshot of the index (see `vectorstore.index`): the same one
+until an ingest, from this app, another app or the CLI, publishes a new one; then the next
+question opens that. Questions asked meanwhile keep the snapshot they started with.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,17 +29,28 @@ from ingest.pipeline import Pipeline, Progress
 from ingest.settings import IngestSettings
 from ui.settings import AppSettings
 from ui.uploads import PDF_SIGNATURE
-from vectorstore import open_store
+from vectorstore.errors import IndexBusy
+from vectorstore.index import Index
 from vectorstore.records import DocumentInfo
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
 log = logging.getLogger("atp.app")
 WARM_UP_WAIT = 120.0  # seconds a first question waits for start-up (model load + records)
+WATCH_EVERY = 1.0  # seconds between looks at the published generation (a small file read)
 
 
 class Busy(RuntimeError):
     """Another ingest is running; the message says which."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published state of the index and the keyword index built from it."""
+
+    marker: str
+    store: Store
+    retriever: Retriever
 
 
 @dataclass
@@ -42,15 +59,14 @@ class Services:
     assistant_settings: AssistantSettings = field(default_factory=AssistantSettings)
     ingest_settings: IngestSettings = field(default_factory=IngestSettings)
     app_settings: AppSettings = field(default_factory=AppSettings)
-    store_factory: Callable[[StoreSettings], Store] = open_store
+    index_factory: Callable[[StoreSettings], Index] = Index
 
     def __post_init__(self) -> None:
-        self._store: Store | None = None
-        self._retriever: Retriever | None = None
+        self._index: Index | None = None
+        self._snapshot: Snapshot | None = None
         self._backends: dict[str, Backend] = {}
         self._open_lock = threading.Lock()
-        self._ingest_lock = threading.Lock()
-        self.activity: str | None = None  # what the running ingest does, for the status line
+        self._own_activity: str | None = None  # what this app's ingest does, for the status line
         self.ready = False  # model and keyword index warm
         self._warm_up_thread: threading.Thread | None = None
         self.startup_error: str | None = None
@@ -80,19 +96,45 @@ class Services:
     # -- the index and the answerers ------------------------------------------------------
 
     @property
-    def store(self) -> Store:
-        """The store, opened on first use; raises StoreUnavailable while a server is down."""
+    def index(self) -> Index:
         with self._open_lock:
-            if self._store is None:
-                self._store = self.store_factory(self.store_settings)
-                self._retriever = Retriever(self._store)
-            return self._store
+            if self._index is None:
+                self._index = self.index_factory(self.store_settings)
+            return self._index
+
+    def snapshot(self) -> Snapshot:
+        """The index as the next question should see it: the one before, unless an ingest
+        published since (checking costs a small file read); raises StoreUnavailable while a
+        server is down."""
+        index = self.index
+        current = self._snapshot
+        if current is not None and current.marker == index.marker():
+            return current
+        with self._open_lock:
+            current, marker = self._snapshot, index.marker()
+            if current is None or current.marker != marker:
+                store = index.reader()
+                current = Snapshot(marker, store, Retriever(store))
+                self._snapshot = current
+                if self.ready:  # after start-up; before it, the warm-up builds it
+                    self.refresh_in_background()
+            return current
+
+    @property
+    def store(self) -> Store:
+        return self.snapshot().store
 
     @property
     def retriever(self) -> Retriever:
-        self.store  # noqa: B018 - opens it
-        assert self._retriever is not None
-        return self._retriever
+        return self.snapshot().retriever
+
+    @property
+    def activity(self) -> str | None:
+        """What the running ingest does, this app's or another process's, for the status line."""
+        if self._own_activity or self._index is None:
+            return self._own_activity
+        holder = self._index.running_ingest()
+        return f"an ingest elsewhere, {holder}; answers use the index as it was" if holder else None
 
     def backend_names(self) -> list[str]:
         """The configured backend first, then the offline extractive one."""
@@ -101,12 +143,12 @@ class Services:
     def assistant(self, backend: str | None = None) -> Assistant:
         """An assistant on the shared store and warm indexes; raises BackendError if unusable."""
         name = backend if backend in self.backend_names() else self.assistant_settings.backend
-        store, retriever = self.store, self.retriever
+        snapshot = self.snapshot()  # one for the whole question, whatever is published meanwhile
         with self._open_lock:
             if name not in self._backends:
                 self._backends[name] = get_backend(name, self.assistant_settings)
             chosen = self._backends[name]
-        return Assistant(store, chosen, self.assistant_settings, retriever)
+        return Assistant(snapshot.store, chosen, self.assistant_settings, snapshot.retriever)
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()
@@ -140,32 +182,36 @@ class Services:
 
     # -- ingesting ------------------------------------------------------------------------
 
-    def pipeline(self, progress: Progress | None = None) -> Pipeline:
-        return Pipeline(self.store, self.ingest_settings, self.data_dir, progress)
+    def pipeline(self, store: Store, progress: Progress | None = None) -> Pipeline:
+        """A pipeline on the writer Store that `ingesting` gives."""
+        return Pipeline(store, self.ingest_settings, self.data_dir, progress)
 
     @contextmanager
-    def ingesting(self, activity: str) -> Iterator[None]:
-        """Hold the one ingest slot; raises Busy instead of queueing behind a long run."""
-        if not self._ingest_lock.acquire(blocking=False):
-            raise Busy(
-                f"Another ingest is running ({self.activity or 'working'}); "
-                "try again when it has finished."
-            )
-        self.activity = activity
+    def ingesting(self, activity: str) -> Iterator[Store]:
+        """The writer Store, under the data dir's writer lock (which the CLI takes too);
+        raises Busy, naming the running ingest, instead of queueing behind a long run."""
         try:
-            yield
-        finally:
-            self.activity = None
-            self._ingest_lock.release()
+            with self.index.writer(wait=False, command=f"the web app: {activity}") as store:
+                self._own_activity = activity
+                try:
+                    yield store
+                finally:
+                    self._own_activity = None
+        except IndexBusy as exc:
+            raise Busy(
+                f"Another ingest is running: {exc.holder}. Nothing was changed; try again "
+                "when it has finished."
+            ) from exc
         self.refresh_in_background()
 
     def refresh_in_background(self) -> None:
-        """Rebuild the keyword index for the changed documents before the next question needs it."""
+        """Open what was published and build its keyword index before a question needs it."""
         threading.Thread(target=self._refresh, name="atp-refresh", daemon=True).start()
 
     def _refresh(self) -> None:
         try:
             self.retriever.keyword_index()
+            self.index.generations.collect()  # the one this app just left, if nobody reads it
         except Exception as exc:  # the next question reports it properly
             log.warning("could not refresh the keyword index: %s", exc)
 
@@ -176,6 +222,8 @@ class Services:
         thread = threading.Thread(target=self._warm_up, name="atp-warm-up", daemon=True)
         self._warm_up_thread = thread
         thread.start()
+        watching = weakref.ref(self)  # the watcher ends with the Services it watches
+        threading.Thread(target=_watch, args=(watching,), name="atp-watch", daemon=True).start()
         return thread
 
     @property
@@ -205,9 +253,25 @@ class Services:
     def ingest_records(self) -> None:
         """The milestones and catalogue records: package data, so no network is needed."""
         try:
-            with self.ingesting("adding the programme milestones and catalogue records"):
-                pipeline = self.pipeline()
+            with self.ingesting("adding the programme milestones and catalogue records") as store:
+                pipeline = self.pipeline(store)
                 for report in (pipeline.ingest_milestones(), pipeline.ingest_catalogue_records()):
                     log.info(report.line())
         except Busy:
             pass  # someone is already ingesting; they will fill the index
+
+
+def _watch(watching: weakref.ReferenceType[Services]) -> None:
+    """Open what another process publishes within a second, and build its keyword index then,
+    so that the next question rarely waits for it."""
+    while True:
+        time.sleep(WATCH_EVERY)
+        services = watching()
+        if services is None:
+            return
+        if services.ready:
+            try:
+                services.snapshot()
+            except Exception as exc:  # a server that is down: the status line says so
+                log.debug("watching the index: %s", exc)
+        del services

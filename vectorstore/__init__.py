@@ -4,13 +4,8 @@ from vectorstore.settings import StoreSettings
 
 
 def open_store(settings: StoreSettings):
-    """The one way to get a Store from settings (for the CLIs and the app, which build things)."""
-    from vectorstore.client import connect
-    from vectorstore.embeddings import Embedder
-    from vectorstore.store import Store
+    """A read-only Store on the published index (for the CLIs and the app, which build things);
+    writers use `vectorstore.index.Index(settings).writer()`."""
+    from vectorstore.index import Index
 
-    return Store(
-        connect(settings),
-        Embedder(settings.embedding_model, settings.embed_batch),
-        settings.collection,
-    )
+    return Index(settings).reader()

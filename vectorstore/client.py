@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -12,6 +14,11 @@ from vectorstore.errors import StoreUnavailable
 from vectorstore.settings import StoreSettings
 
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+# chromadb shares one engine per folder among a process's clients, counting references without
+# a lock around lookup and removal: a client opened while another on the same folder closes can
+# get a stopped engine (seen as KeyError or "no attribute 'bindings'"). Opening and closing one
+# at a time keeps the count right; a reentrant lock, as closing may run from a finalizer.
+_SYSTEMS = threading.RLock()
 
 
 def _chroma_settings() -> Settings:
@@ -22,11 +29,25 @@ def _chroma_settings() -> Settings:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def connect(settings: StoreSettings) -> ClientAPI:
+def connect(settings: StoreSettings, path: Path | None = None) -> ClientAPI:
+    """The server, or an embedded folder: `path`, else the published generation (for tests and
+    tools that are alone with a data dir; the app and the CLIs go through `Index`)."""
     if settings.chroma_mode == "server":
         return _server(settings)
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+    if path is None:
+        from vectorstore.generations import Generations
+
+        current = Generations(settings.data_dir).current()
+        path = current.path if current else settings.chroma_path
+    path.mkdir(parents=True, exist_ok=True)
+    with _SYSTEMS:
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+
+def close(client: ClientAPI) -> None:
+    """Release a client; the last one on a folder stops Chroma's engine for it."""
+    with _SYSTEMS:
+        client.close()
 
 
 def _server(settings: StoreSettings) -> ClientAPI:

@@ -17,3 +17,11 @@ class StoreUnavailable(StoreError):
     def __init__(self, message: str, problem: str | None = None) -> None:
         super().__init__(message)
         self.problem = problem or message
+
+
+class IndexBusy(StoreError):
+    """Another process or thread is writing this data dir's index; the message names it."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder

@@ -4,6 +4,9 @@ Chroma has no transactions, so a document is replaced in three steps whose order
 crash harmless: write the new version's pages and chunks under version-keyed ids, then write
 the document record (the commit point), then delete other versions. Readers only trust
 chunks whose version matches the committed record, and `collect_garbage` removes the rest.
+
+A Store opened on a published snapshot (see `vectorstore.index`) never writes to it: its first
+write asks `copy_on_write` for a client on the writer's own copy and carries on there.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -73,23 +77,56 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 
 class Store:
-    def __init__(self, client: ClientAPI, embedder: Embedder, name: str = "atp") -> None:
+    """Args:
+    client: None for an index nothing was ever written to (every read finds nothing).
+    copy_on_write: set when `client` is a published snapshot: called once, before the first
+        write, for a client on a copy to write instead (or raising when writing is not allowed).
+    """
+
+    def __init__(
+        self,
+        client: ClientAPI | None,
+        embedder: Embedder,
+        name: str = "atp",
+        copy_on_write: Callable[[], ClientAPI] | None = None,
+    ) -> None:
         self.client = client
         self.embedder = embedder
         self.name = name
-        self._batch = max(1, min(client.get_max_batch_size(), 2000))
+        self._copy_on_write = copy_on_write
         self._collections: dict[str, Any] = {}
+        self._switch = threading.Lock()
+        self.written = False  # whether anything was written through this Store
+
+    @property
+    def _batch(self) -> int:
+        return max(1, min(self.client.get_max_batch_size(), 2000)) if self.client else 1000
+
+    def _writable(self) -> None:
+        """Before a write: move from the snapshot to the writer's copy, once."""
+        with self._switch:
+            if self._copy_on_write is not None:
+                self.client = self._copy_on_write()
+                self._copy_on_write = None
+                self._collections = {}
+            self.written = True
 
     def _col(self, suffix: str):
         # Looked up each time it is missing, so a restarted server or a reset index is picked up.
         col = self._collections.get(suffix)
         if col is None:
-            col = self.client.get_or_create_collection(
-                f"{self.name}_{suffix}", embedding_function=None, configuration={"hnsw": HNSW}
-            )
-            hnsw = (col.configuration or {}).get("hnsw") or {}
-            if suffix == "chunks" and hnsw.get("ef_search", 0) < HNSW["ef_search"]:
-                col.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+            name = f"{self.name}_{suffix}"
+            if self.client is None or self._copy_on_write is not None:
+                col = _snapshot_collection(self.client, name)  # a snapshot is never written
+                if isinstance(col, _Nothing):
+                    return col  # not kept: on a server, a writer may create it any moment
+            else:
+                col = self.client.get_or_create_collection(
+                    name, embedding_function=None, configuration={"hnsw": HNSW}
+                )
+                hnsw = (col.configuration or {}).get("hnsw") or {}
+                if suffix == "chunks" and hnsw.get("ef_search", 0) < HNSW["ef_search"]:
+                    col.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
             self._collections[suffix] = col
         return col
 
@@ -132,6 +169,7 @@ class Store:
         """Replace a document as a whole; see the module docstring for why in this order."""
         if len(chunks) != len(embeddings):
             raise StoreError(f"{info.id}: {len(chunks)} chunks but {len(embeddings)} embeddings")
+        self._writable()
         for batch in _batched(list(pages), self._batch):
             self.pages.upsert(
                 ids=[page_id(info.id, info.version, p.number) for p in batch],
@@ -156,6 +194,7 @@ class Store:
     def delete_document(self, doc_id: str) -> bool:
         """Uncommit first, so a crash half-way leaves orphans for garbage collection, not hits."""
         existed = bool(self.docs.get(ids=[doc_id])["ids"])
+        self._writable()
         self.docs.delete(ids=[doc_id])
         self._drop_versions(doc_id, keep=None)
         return existed
@@ -172,15 +211,20 @@ class Store:
         """Delete chunks and pages that no committed document owns; returns how many went."""
         committed = self.committed_versions()
         removed = 0
+        stale_by_col: list[list[str]] = []
         for col in (self.chunks, self.pages):
             stale = [
                 cid
                 for cid, meta in self._iter_metadata(col)
                 if committed.get(str(meta.get("doc_id"))) != meta.get("version")
             ]
-            for batch in _batched(stale, self._batch):
-                col.delete(ids=batch)
-            removed += len(stale)
+            stale_by_col.append(stale)
+        if any(stale_by_col):
+            self._writable()
+            for col, stale in zip((self.chunks, self.pages), stale_by_col, strict=True):
+                for batch in _batched(stale, self._batch):
+                    col.delete(ids=batch)
+                removed += len(stale)
         return removed
 
     def _iter_metadata(self, col) -> Iterator[tuple[str, dict]]:
@@ -275,6 +319,27 @@ class Store:
             "stored_chunks": self.chunks.count(),
             "pages": sum(d.pages for d in docs),
         }
+
+
+class _Nothing:
+    """A collection of an index that has none yet: every read finds nothing."""
+
+    def get(self, ids: Sequence[str] | None = None, **_: Any) -> dict[str, list]:
+        return {"ids": [], "documents": [], "metadatas": []}
+
+    def count(self) -> int:
+        return 0
+
+
+def _snapshot_collection(client: ClientAPI | None, name: str) -> Any:
+    from chromadb.errors import NotFoundError
+
+    if client is None:
+        return _Nothing()
+    try:
+        return client.get_collection(name, embedding_function=None)
+    except (NotFoundError, ValueError):
+        return _Nothing()
 
 
 def _batched(items: list, size: int) -> Iterator[list]:

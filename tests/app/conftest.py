@@ -16,6 +16,7 @@ from ui.services import Services
 from ui.settings import AppSettings
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -34,7 +35,7 @@ def make_services(
         AssistantSettings.from_env({}),
         IngestSettings.from_env({}, max_download_mb=max_upload_mb),
         AppSettings.from_env({}, admin_password=admin_password),
-        store_factory=lambda s: Store(connect(s), embedder, s.collection),
+        index_factory=lambda s: Index(s, embedder),
     )
 
 

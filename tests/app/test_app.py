@@ -74,7 +74,7 @@ def test_building_the_app_does_not_touch_the_index(tmp_path: Path) -> None:
         raise AssertionError("the store was opened while building the UI")
 
     services = Services.from_env(tmp_path)
-    services.store_factory = refuse
+    services.index_factory = refuse
 
     app.create_server(services)
 
@@ -117,7 +117,7 @@ def test_start_up_failure_is_kept_for_the_status_and_retried(tmp_path: Path) -> 
     def down(settings):
         raise StoreUnavailable("cannot reach the Chroma server at 127.0.0.1:1")
 
-    services.store_factory = down
+    services.index_factory = down
     services.start_background().join(timeout=30)
 
     assert not services.ready and "cannot reach" in (services.startup_error or "")

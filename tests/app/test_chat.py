@@ -137,10 +137,10 @@ def test_store_down_shows_words_and_recovers_without_restart(
     def flaky(settings):
         if down["now"]:
             raise StoreUnavailable("cannot reach the Chroma server at 127.0.0.1:1 (ConnectError)")
-        return working.store_factory(settings)
+        return working.index_factory(settings)
 
     services = make_services(app_index, embedder)
-    services.store_factory = flaky
+    services.index_factory = flaky
     handlers = ChatHandlers(services)
 
     messages, exchanges, _ = run(handlers, QUESTION)[-1]
@@ -203,8 +203,9 @@ def test_chroma_server_down_then_back_in_the_chat(
         chroma_port=own_server.port,
         collection="appchat",
     )
-    pipeline = services.pipeline()
-    pipeline.ingest([from_path(app_pdfs["referral-handbook"], doc_id="referral-handbook")])
+    with services.ingesting("adding a handbook") as store:
+        doc = from_path(app_pdfs["referral-handbook"], doc_id="referral-handbook")
+        services.pipeline(store).ingest([doc])
     handlers = ChatHandlers(services)
     _, first, _ = run(handlers, QUESTION)[-1]
     assert first[-1].answer is not None and not first[-1].answer.refused

@@ -308,7 +308,7 @@ def test_one_ingest_at_a_time(fresh_index: Callable[..., Services], tmp_path: Pa
         result = LibraryHandlers(services).upload(
             [str(hotline_pdf(tmp_path / "in"))], password=PASSWORD
         )
-    assert "Another ingest is running (a long run)" in result
+    assert "Another ingest is running: `the web app: a long run` (pid" in result
     assert files_under(services.uploads_dir) == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,8 @@ def test_twenty_sessions_are_all_answered_while_an_upload_ingests(
     cmd = [sys.executable, str(SCRIPT), "--data-dir", str(index), "--sessions", "20"]
     cmd += ["--duration", "20", "--ingest-during", str(upload), "--json", str(out)]
 
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=540)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's packages, not an install's
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=540)
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(out.read_text())

@@ -63,7 +63,8 @@ def write_record(services: Services, doc_id: str, cached_path: str) -> None:
         version="v1",
         cached_path=cached_path,
     )
-    services.store.write_document(info, [], [], np.zeros((0, 384), dtype=np.float32))
+    with services.ingesting("planting a record") as store:
+        store.write_document(info, [], [], np.zeros((0, 384), dtype=np.float32))
 
 
 def test_a_cached_path_outside_the_data_dir_or_not_a_pdf_is_refused(
@@ -95,7 +96,7 @@ def test_index_unavailable_is_a_503_in_words(app_index: Path, embedder) -> None:
     def down(settings):
         raise StoreUnavailable("cannot reach the Chroma server")
 
-    services.store_factory = down
+    services.index_factory = down
 
     response = client_for(services).get("/pdf/referral-handbook")
 

@@ -23,6 +23,7 @@ from tests import pdf_factory
 from tests.http_site import Reply, Site
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -73,10 +74,7 @@ def site() -> Iterator[Site]:
 @pytest.fixture
 def ingest(monkeypatch: pytest.MonkeyPatch, embedder: Embedder, atp_data_dir: Path):
     """Run a CLI command in this process, on the session's model instead of a second copy."""
-    monkeypatch.setattr(
-        "ingest.cli.open_store",
-        lambda settings: Store(connect(settings), embedder, settings.collection),
-    )
+    monkeypatch.setattr("ingest.cli.open_index", lambda settings: Index(settings, embedder))
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli, ["--data-dir", str(atp_data_dir), *args])

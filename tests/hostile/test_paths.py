@@ -20,9 +20,8 @@ from tests.app.conftest import make_services
 from tests.hostile.helpers import files_outside, run_module, run_process
 from tests.pdf_factory import text_pdf
 from ui.library import LibraryHandlers
-from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
-from vectorstore.store import Store
+from vectorstore.index import Index
 
 PASSWORD = "hostile-names-admin"
 NAMES = {  # as created on disk -> the id it must get
@@ -53,7 +52,7 @@ def report_pdf(path: Path, n: int) -> Path:
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, embedder: Embedder):
     """`python -m ingest` in-process on the session's model (a subprocess reloads it each time)."""
-    monkeypatch.setattr(ingest.cli, "open_store", lambda s: Store(connect(s), embedder))
+    monkeypatch.setattr(ingest.cli, "open_index", lambda s: Index(s, embedder))
 
     def run(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(ingest.cli.cli, list(args))

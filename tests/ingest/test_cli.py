@@ -90,7 +90,7 @@ def test_add_list_status_remove_sync(tmp_path: Path) -> None:
     assert status["totals"]["milestones"] == 0
     assert status["totals"]["chunks"] == status["totals"]["stored_chunks"] == total_chunks
     assert status["data_dir"] == str(data.resolve())
-    assert status["chroma"] == f"embedded {(data / 'chroma').resolve()}"
+    assert status["chroma"] == f"embedded {(data / 'index' / 'g000001').resolve()} (generation 1)"
     assert status["chunking"] == "chunks=900/150"
 
     out = ok(run_ingest(["--data-dir", str(data), "remove", "alpha"], tmp_path))

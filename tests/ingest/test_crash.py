@@ -5,6 +5,8 @@ embedding it, and SQLite keeps a `-journal` file only while a write transaction 
 "the n-th write transaction after the first new library copy" lands inside write_document of
 that document (its pages, its chunks, the commit, or the clean-up), however fast the machine.
 Each check opens a copy of the killed index, so no two processes ever share one Chroma folder.
+A run writes its own copy of the published generation (`vectorstore.generations`); a killed
+run's copy is what the next run carries on in, so that is the index a kill leaves.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests import pdf_factory
 from tests.vectorstore.helpers import check_whole_documents
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.generations import Generations
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -77,7 +80,7 @@ def run_and_kill(data: Path, folder: Path, nth_write: int, after: str = "") -> s
     this run makes (of a document whose name starts with `after`, if given); returns the
     copy's name. Fails if the run ends before that moment."""
     library = data / "library"
-    journal = data / "chroma" / "chroma.sqlite3-journal"
+    journal = Generations(data).next_generation().path / "chroma.sqlite3-journal"
     before = set(os.listdir(library)) if library.is_dir() else set()
     log = data.parent / "killed-run.log"
     with log.open("w") as out:
@@ -130,7 +133,10 @@ def inspect(data: Path, embedder: Embedder, label: str) -> Snapshot:
     """Copy the index (with any hot SQLite journal, which rolls back on open) and check that
     every committed document is whole and that readers never see anything else."""
     copy = data.parent / f"snapshot-{label}"
-    shutil.copytree(data / "chroma", copy / "chroma")
+    generations = Generations(data)
+    left = generations.left_behind() or generations.current()
+    assert left is not None
+    shutil.copytree(left.path, copy / "chroma")
     store = Store(connect(StoreSettings.from_env({}, data_dir=copy)), embedder)
     versions, uncommitted = check_whole_documents(store)
     docs = store.documents()

@@ -22,6 +22,7 @@ from tests import pdf_factory
 from tests.vectorstore.helpers import CrashAtCommit, SimulatedCrash
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 from vectorstore.records import MILESTONE, PUBLICATION, Chunk
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
@@ -492,10 +493,7 @@ def test_catalogue_command_without_network_exits_non_zero(
     """The click command in this process (so the patched catalogue applies) and the
     session's model instead of a second copy."""
     host, _ = offline_catalogue(monkeypatch)
-    monkeypatch.setattr(
-        "ingest.cli.open_store",
-        lambda settings: Store(connect(settings), embedder, settings.collection),
-    )
+    monkeypatch.setattr("ingest.cli.open_index", lambda settings: Index(settings, embedder))
 
     result = CliRunner().invoke(cli, ["--data-dir", str(atp_data_dir), "catalogue"])
 

@@ -58,7 +58,7 @@ def own_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 @pytest.mark.server
 def test_server_stopped_then_restarted(own_server: ChromaServer, embedder: Embedder) -> None:
-    store = open_store(server_settings(own_server, collection="restart"))
+    store = Store(connect(server_settings(own_server)), embedder, "restart")
     doc = make_doc(embedder, "alpha", "v1", TEXT)
     doc.write(store)
     later = make_doc(embedder, "beta", "v1", ["Labour inspectors visited farms"])
