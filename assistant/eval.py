@@ -35,6 +35,7 @@ from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
 K = 10
+open_index = Index  # the seam tests replace to share one loaded model
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,7 @@ def sync_corpus(store_settings: StoreSettings, corpus: Path) -> None:
     from ingest.pipeline import Pipeline
     from ingest.settings import IngestSettings
 
-    with Index(store_settings).writer() as writer:
+    with open_index(store_settings).writer() as writer:
         pipeline = Pipeline(writer, IngestSettings.from_env(), store_settings.data_dir)
         report = pipeline.sync(corpus)
         pipeline.ingest_milestones()
@@ -486,7 +487,7 @@ def main(
                 corpus_index(StoreSettings.from_env(data_dir=data_dir), corpus, data_dir, cache_dir)
             )
         with timer.phase("load model, index, baselines"):
-            store = Index(store_settings).reader()
+            store = open_index(store_settings).reader()
             settings = AssistantSettings.from_env(backend=backend)
             assistant = Assistant(store, get_backend(settings.backend, settings), settings)
             baselines = None

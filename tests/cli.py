@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -40,13 +41,21 @@ def open_store(settings: StoreSettings) -> Store:
     )
 
 
+def open_index(settings: StoreSettings) -> Index:
+    """vectorstore.index.Index, but on the session's already loaded model."""
+    return Index(settings, model(settings.embedding_model, settings.embed_batch))
+
+
 def run_cli(
     module: str, args: list[str], cwd: Path, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`python -m module args` run in `cwd`, in this process."""
     cli = importlib.import_module(f"{module}.cli")
     clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ATP_")}
-    with mock.patch.object(cli, "open_store", open_store), contextlib.chdir(cwd):
+    seam, fake = (
+        ("open_index", open_index) if hasattr(cli, "open_index") else ("open_store", open_store)
+    )
+    with mock.patch.object(cli, seam, fake), contextlib.chdir(cwd):
         result = CliRunner().invoke(
             cli.cli, args, env={**clean, **env}, prog_name=f"python -m {module}"
         )

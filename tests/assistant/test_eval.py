@@ -19,10 +19,9 @@ import assistant.eval as harness
 from assistant.eval_index import cached_index, index_key
 from assistant.eval_sets import STATUSES, group_sets, load_sets
 from ingest.settings import IngestSettings
-from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 from vectorstore.settings import StoreSettings
-from vectorstore.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "eval"
@@ -167,7 +166,7 @@ def smoke_sets(tmp_path: Path) -> Path:
 
 def run_eval(args: list[str], monkeypatch: pytest.MonkeyPatch, embedder: Embedder):
     """`python -m assistant.eval` in process, on the session's model."""
-    monkeypatch.setattr(harness, "open_store", lambda s: Store(connect(s), embedder))
+    monkeypatch.setattr(harness, "open_index", lambda s: Index(s, embedder))
     return CliRunner().invoke(harness.main, args)
 
 
