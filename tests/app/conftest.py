@@ -14,11 +14,9 @@ from ingest.settings import IngestSettings
 from tests.small_index import build_index
 from ui.services import Services
 from ui.settings import AppSettings
-from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.index import Index
 from vectorstore.settings import StoreSettings
-from vectorstore.store import Store
 
 
 def make_services(
