@@ -39,6 +39,11 @@ class Embedder:
         return os.path.basename(os.path.normpath(self.model_path)) or self.model_path
 
     @property
+    def fingerprint(self) -> str:
+        """What the stored vectors depend on: a change re-embeds on the next ingest."""
+        return self.model_path
+
+    @property
     def model(self):
         with self._lock:
             if self._model is None:
@@ -105,6 +110,11 @@ class OnnxEmbedder(Embedder):
         super().__init__(model_path, batch_size)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.say = say
+
+    @property
+    def fingerprint(self) -> str:
+        # Until onnx queries on a torch index are measured equal (README), a switch re-embeds.
+        return f"{self.model_path}|onnx-int8"
 
     def _load(self) -> OnnxSession:
         from vectorstore.onnx_build import OnnxBuildError, ensure_model
