@@ -246,9 +246,11 @@ class NaiveBaselines:
     def _embed(self, cache_dir: Path) -> np.ndarray:
         import hashlib
 
-        digest = hashlib.sha256(
-            ("\x00".join(t for _, _, t in self.items) + self.store.embedder.model_path).encode()
-        ).hexdigest()[:16]
+        embedder = self.store.embedder
+        key = "\x00".join(t for _, _, t in self.items) + embedder.model_path
+        if embedder.backend != "torch":  # the vectors differ a little by backend
+            key += f"\x00{embedder.backend}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         path = cache_dir / f"naive-{digest}.npy"
         if path.exists():
             return np.load(path)

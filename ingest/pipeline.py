@@ -141,7 +141,7 @@ class Pipeline:
             self._downloader.close()
 
     def version(self, content_hash: str) -> str:
-        key = f"{content_hash}|{self.settings.index_key}|{self.store.embedder.model_path}"
+        key = f"{content_hash}|{self.settings.index_key}|{self.store.embedder.fingerprint}"
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- runs ---------------------------------------------------------------------------------

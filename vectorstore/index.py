@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from chromadb.api import ClientAPI
 
 from vectorstore.client import close, connect
-from vectorstore.embeddings import Embedder
+from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.errors import StoreError
 from vectorstore.generations import Generation, Generations, Lease
 from vectorstore.lock import WriterLock
@@ -39,7 +39,12 @@ def _read_only() -> ClientAPI:
 class Index:
     def __init__(self, settings: StoreSettings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch)
+        self.embedder = embedder or get_embedder(
+            settings.embed_backend,
+            settings.embedding_model,
+            settings.embed_batch,
+            settings.model_cache,
+        )
         self.lock = WriterLock(settings.data_dir)
         self.generations = Generations(settings.data_dir)
 

