@@ -310,6 +310,12 @@ def check_bar(results: list[dict], bar: dict[str, Any]) -> list[str]:
     type=click.Path(exists=True, path_type=Path),
     help="JSON of minimum figures; exit 1 below them.",
 )
+@click.option(
+    "--records-only",
+    is_flag=True,
+    help="Index the timeline and catalogue records only (what `python -m ingest` builds "
+    "without a network); use an empty --data-dir.",
+)
 @click.option("--details", type=click.Path(path_type=Path), help="Write per-question results here.")
 @click.option("--backend", default=None)
 @click.option("--no-baselines", is_flag=True)
@@ -318,21 +324,24 @@ def main(
     data_dir: Path | None,
     corpus: Path | None,
     bar: Path | None,
+    records_only: bool,
     details: Path | None,
     backend: str | None,
     no_baselines: bool,
 ) -> None:
     store_settings = StoreSettings.from_env(data_dir=data_dir)
     store = open_store(store_settings)
-    if corpus is not None:
+    if corpus is not None or records_only:
         from ingest.pipeline import Pipeline
         from ingest.settings import IngestSettings
 
+        if records_only and any(d.pages for d in store.documents()):
+            raise click.UsageError(f"--records-only needs an index without PDFs: {data_dir}")
         pipeline = Pipeline(store, IngestSettings.from_env(), store_settings.data_dir)
-        report = pipeline.sync(corpus)
+        if corpus is not None:
+            click.echo(f"index: {pipeline.sync(corpus).summary()}", err=True)
         pipeline.ingest_milestones()
         pipeline.ingest_catalogue_records()
-        click.echo(f"index: {report.summary()}", err=True)
     settings = AssistantSettings.from_env(backend=backend)
     assistant = Assistant(store, get_backend(settings.backend, settings), settings)
     qs = load_questions(questions)
