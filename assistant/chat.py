@@ -78,12 +78,13 @@ class Assistant:
         backend: Backend,
         settings: AssistantSettings | None = None,
         retriever: Retriever | None = None,
+        records_first: bool = True,
     ) -> None:
         self.store = store
         self.backend = backend
         self.settings = settings or AssistantSettings()
         self.retriever = retriever or Retriever(store)
-        self.programme = Programme(store, self.retriever)
+        self.programme = Programme(store, self.retriever, records_first)
         self.min_strength = (
             self.settings.min_score if self.settings.min_score >= 0 else DEFAULT_MIN_STRENGTH
         )
@@ -108,12 +109,15 @@ class Assistant:
         if not question:
             yield Answer("Please type a question.", True, [], question, question)
             return
-        # The timeline's and catalogue's records answer first (assistant/programme/); a
-        # question they don't hold goes on to the passages.
+        # The timeline's and catalogue's records answer first (assistant/programme/), and the
+        # PDFs' passages add what they say beside them; a question no record holds goes on to
+        # the passages alone.
         from_records = self.programme.answer(question, history, filters, self.backend.name)
         if from_records is not None:
-            yield from_records.text
-            yield from_records
+            passages = Assistant(self.store, self.backend, self.settings, self.retriever, False)
+            answer = self.programme.beside(from_records, passages.ask(question, history, filters))
+            yield answer.text
+            yield answer
             return
         found = self.search(question, history, filters)
         if found is None:

@@ -24,9 +24,10 @@ from vectorstore.store import Store
 class Programme:
     """The records stage of Assistant.ask: answers what the timeline and catalogue hold."""
 
-    def __init__(self, store: Store, retriever: Retriever) -> None:
+    def __init__(self, store: Store, retriever: Retriever, enabled: bool = True) -> None:
         self.store = store
         self.retriever = retriever
+        self.enabled = enabled  # off for the passages' own answer beside the records'
         self._records: tuple[int, Records] | None = None
 
     def records(self) -> Records:
@@ -43,6 +44,8 @@ class Programme:
         backend: str = "",
     ) -> Answer | None:
         """The records' answer, or None when no record holds what is asked."""
+        if not self.enabled:
+            return None
         started = time.perf_counter()
         judge = load_judge()
         for query, found, values in self.candidates(question, history, filters):
@@ -52,6 +55,21 @@ class Programme:
                     answer.strength = judge.probability(values)
                     return answer
         return None
+
+    def beside(self, records: Answer, passages: Answer) -> Answer:
+        """The records' answer, then what the PDFs' passages add, their markers renumbered; the
+        passages' answer is left out when it is a refusal or cites records only."""
+        if passages.refused or all(s.page is None for s in passages.sources):
+            return records
+        k = len(records.sources)
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + k}]", passages.text)
+        return replace(
+            records,
+            text=f"{records.text}\n\nFrom the publications: {text}",
+            sources=records.sources + [replace(s, n=s.n + k) for s in passages.sources],
+            removed=passages.removed,
+            seconds=records.seconds + passages.seconds,
+        )
 
     def owns(self, sources: Sequence[Source]) -> bool:
         """Whether an answer cites records only: the records stage's to give, not the passages'."""
@@ -190,7 +208,7 @@ def _lead(found: Match, numbers: dict[str, int]) -> str:
                 f"No timeline item is labelled{span}; the timeline dates these under the "
                 f"label {spans}:"
             )
-        return f"The programme's {noun}{span}:"
+        return ""
     if found.route == "outcome":
         return "What came of it, from the timeline and the catalogue:"
     if found.route in ("first", "latest"):

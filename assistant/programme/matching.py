@@ -130,7 +130,7 @@ def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | Non
 def _best_pair(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
     """Two records that together hold the question's words: for "which came first" and "how
     many years between". A milestone and its own publication are one event, not two."""
-    held = {r.id: {w for w in query.words if w in r.words} for r in pool}
+    held = {r.id: {w for w in query.words if w in r.own} for r in pool}
     best: tuple[float, float, Record, Record] | None = None
     for a, b in combinations(pool, 2):
         if b.id in a.linked or not (held[a.id] - held[b.id]) or not (held[b.id] - held[a.id]):

@@ -20,6 +20,9 @@ TYPE_WORK = {
     "study": "research",
     "non-paper": "presidency",
 }
+# A word a record holds only through its family ("first" for "established") counts a little
+# less than the word itself, so the record that says it comes first.
+FAMILY = 0.9
 FACETS = ("audience", "regions", "countries", "partners", "work", "type")
 
 
@@ -34,7 +37,8 @@ class Record:
     title: str  # a publication's title; a milestone's statement
     facets: dict[str, set[str]]
     linked: list[str] = field(default_factory=list)  # ids of linked records, both ways
-    words: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()  # its own words and their families' names
+    own: frozenset[str] = frozenset()  # its own words
 
     @property
     def id(self) -> str:
@@ -65,9 +69,9 @@ class Records:
                 if r.kind == MILESTONE and other.kind == PUBLICATION:
                     for name in ("audience", "countries", "regions", "type"):
                         r.facets[name] |= other.facets[name]
-            own = set(tokens(_searchable(r)))
+            r.own = frozenset(tokens(_searchable(r)))
             families = VOCABULARY.record_families
-            r.words = frozenset(own | {families[w] for w in own if w in families})
+            r.words = r.own | {families[w] for w in r.own if w in families}
         df = Counter(w for r in self.items for w in r.words)
         n = len(self.items)
         self._idf = {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()}
@@ -85,7 +89,9 @@ class Records:
         if not total:
             return 1.0
         held = set().union(*(r.words for r in records)) if records else set()
-        return sum(self.idf(w) for w in words if w in held) / total
+        own = set().union(*(r.own for r in records)) if records else set()
+        weight = {w: 1.0 if w in own else FAMILY if w in held else 0.0 for w in words}
+        return sum(self.idf(w) * weight[w] for w in words) / total
 
 
 def _record(chunk: Chunk) -> Record | None:
