@@ -25,6 +25,7 @@ from assistant.evidence import (
 )
 from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
 from assistant.keyword import KeywordIndex
+from assistant.programme import Programme
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.retrieval import Candidate, Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
@@ -77,11 +78,13 @@ class Assistant:
         backend: Backend,
         settings: AssistantSettings | None = None,
         retriever: Retriever | None = None,
+        records_first: bool = True,
     ) -> None:
         self.store = store
         self.backend = backend
         self.settings = settings or AssistantSettings()
         self.retriever = retriever or Retriever(store)
+        self.programme = Programme(store, self.retriever, records_first)
         self.min_strength = (
             self.settings.min_score if self.settings.min_score >= 0 else DEFAULT_MIN_STRENGTH
         )
@@ -106,6 +109,16 @@ class Assistant:
         if not question:
             yield Answer("Please type a question.", True, [], question, question)
             return
+        # The timeline's and catalogue's records answer first (assistant/programme/), and the
+        # PDFs' passages add what they say beside them; a question no record holds goes on to
+        # the passages alone.
+        from_records = self.programme.answer(question, history, filters, self.backend.name)
+        if from_records is not None:
+            passages = Assistant(self.store, self.backend, self.settings, self.retriever, False)
+            answer = self.programme.beside(from_records, passages.ask(question, history, filters))
+            yield answer.text
+            yield answer
+            return
         found = self.search(question, history, filters)
         if found is None:
             empty = not self.store.documents()
@@ -122,7 +135,7 @@ class Assistant:
             pieces.append(piece)
             yield piece
         text, sources, removed = check("".join(pieces), prompt.passages, chunks, pages)
-        if not sources:
+        if not sources or self.programme.owns(sources):  # records the records stage declined
             refusal = self._refusal(prompt, chunks, pages, evidence, started)
             refusal.removed = removed
             yield refusal

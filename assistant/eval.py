@@ -356,6 +356,20 @@ def sync_corpus(store_settings: StoreSettings, corpus: Path) -> None:
     click.echo(f"index: {report.summary()}", err=True)
 
 
+def index_records_only(store_settings: StoreSettings, data_dir: Path | None) -> None:
+    """The timeline and catalogue records alone: what `python -m ingest` builds offline."""
+    from ingest.pipeline import Pipeline
+    from ingest.settings import IngestSettings
+
+    index = open_index(store_settings)
+    if any(d.pages for d in index.reader().documents()):
+        raise click.UsageError(f"--records-only needs an index without PDFs: {data_dir}")
+    with index.writer() as writer:
+        pipeline = Pipeline(writer, IngestSettings.from_env(), store_settings.data_dir)
+        pipeline.ingest_milestones()
+        pipeline.ingest_catalogue_records()
+
+
 @contextlib.contextmanager
 def corpus_index(
     settings: StoreSettings, corpus: Path | None, data_dir: Path | None, cache: Path
@@ -453,6 +467,12 @@ def verdict_lines(group: Group, questions: int, results: list[dict]) -> tuple[li
     type=click.Path(exists=True, path_type=Path),
     help="JSON of minimum figures; exit 1 below them.",
 )
+@click.option(
+    "--records-only",
+    is_flag=True,
+    help="Index the timeline and catalogue records only (what `python -m ingest` builds "
+    "without a network); use an empty --data-dir.",
+)
 @click.option("--details", type=click.Path(path_type=Path), help="Write per-question results here.")
 @click.option(
     "--summary",
@@ -468,6 +488,7 @@ def main(
     corpus: Path | None,
     cache_dir: Path,
     bar: Path | None,
+    records_only: bool,
     details: Path | None,
     summary: Path | None,
     backend: str | None,
@@ -482,6 +503,8 @@ def main(
     groups = []
     if sets_file is not None:
         groups = group_sets(load_sets(sets_file), sets_file.parent / "bars.toml")
+    if records_only:
+        index_records_only(StoreSettings.from_env(data_dir=data_dir), data_dir)
     timer = Timer()
     with contextlib.ExitStack() as stack:
         with timer.phase("index"):

@@ -25,15 +25,29 @@ class Publication:
     region: str | None
     url: str
     note: str | None = None
+    audience: tuple[str, ...] = ()  # who it is written for, where its title says so
 
     def record_text(self) -> str:
         """The citable text of the catalogue entry, answerable without the PDF."""
         parts = [f"{self.title} is an ICMPD {self.type} published in {self.year}."]
         if self.region:
             parts.append(f"Region: {self.region}.")
+        if self.audience:
+            parts.append(f"Written for: {', '.join(self.audience)}.")
         if self.note:
             parts.append(self.note)
         return " ".join(parts)
+
+    def fields(self) -> dict[str, object]:
+        """The record's fields, stored beside its text so the assistant can match on them."""
+        return {
+            "type": self.type,
+            "year": self.year,
+            "year_basis": self.year_basis,
+            "region": self.region,
+            "audience": list(self.audience),
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)
@@ -45,13 +59,45 @@ class Milestone:
     publication_ids: tuple[str, ...]
     links: tuple[str, ...]
     note: str | None = None
+    work: tuple[str, ...] = ()  # kinds of work, from WORK
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
 
     def record_text(self) -> str:
         """The citable text: a dated statement, so quotes carry their year with them."""
         return f"{self.year_label}: {self.statement}"
 
+    def fields(self) -> dict[str, object]:
+        """The record's fields, stored beside its text so the assistant can match on them."""
+        return {
+            "year_label": self.year_label,
+            "period": list(self.period),
+            "work": list(self.work),
+            "regions": list(self.regions),
+            "countries": list(self.countries),
+            "partners": list(self.partners),
+            "audience": list(self.audience),
+            "publications": list(self.publication_ids),
+        }
+
 
 TYPES = ("guidelines", "handbook", "training manual", "study", "non-paper")
+# Kinds of the programme's work a milestone belongs to.
+WORK = (
+    "programme",
+    "training",
+    "guidelines",
+    "research",
+    "referral mechanisms",
+    "data collection",
+    "monitoring and evaluation",
+    "labour exploitation",
+    "partnerships",
+    "presidency",
+    "regions",
+)
 FIRST_YEAR, LAST_YEAR = 2002, 2023
 
 
@@ -62,7 +108,13 @@ def _load(name: str) -> list[dict]:
 
 @cache
 def publications() -> tuple[Publication, ...]:
-    return tuple(Publication(**row) for row in _load("publications.json"))
+    return tuple(
+        Publication(**{**row, "audience": tuple(row.get("audience", ()))})
+        for row in _load("publications.json")
+    )
+
+
+LISTS = ("work", "regions", "countries", "partners", "audience")
 
 
 @cache
@@ -76,6 +128,7 @@ def milestones() -> tuple[Milestone, ...]:
             publication_ids=tuple(row["publication_ids"]),
             links=tuple(row["links"]),
             note=row.get("note"),
+            **{f: tuple(row.get(f, ())) for f in LISTS},
         )
         for row in _load("milestones.json")
     )
@@ -113,6 +166,7 @@ def validate() -> None:
             problems.append(f"{ms.id}: bad period {ms.period} for label {ms.year_label}")
         if not ms.statement.strip():
             problems.append(f"{ms.id}: empty statement")
+        problems += [f"{ms.id}: unknown kind of work {w!r}" for w in ms.work if w not in WORK]
         problems += [
             f"{ms.id}: unknown publication {p}" for p in ms.publication_ids if p not in pub_ids
         ]

@@ -236,9 +236,15 @@ class Pipeline:
                 )
             texts.append(text)
             chunk_meta.append(
-                (ms.id, ms.year_label, ms.period[0], related[0].url if related else None)
+                (
+                    ms.id,
+                    ms.year_label,
+                    ms.period[0],
+                    related[0].url if related else None,
+                    json.dumps(ms.fields(), ensure_ascii=False),
+                )
             )
-        content_hash = _json_hash([t for t in texts])
+        content_hash = _json_hash([t for t in texts] + [m[-1] for m in chunk_meta])
         version = self.version(content_hash)
         chunks = [
             Chunk(
@@ -258,8 +264,9 @@ class Pipeline:
                 content_hash=content_hash,
                 version=version,
                 period_start=start,
+                fields=fields,
             )
-            for i, (text, (ms_id, year, start, url)) in enumerate(
+            for i, (text, (ms_id, year, start, url, fields)) in enumerate(
                 zip(texts, chunk_meta, strict=True)
             )
         ]
@@ -278,7 +285,8 @@ class Pipeline:
 
     def ingest_catalogue_records(self, force: bool = False) -> DocReport:
         pubs = catalogue.publications()
-        content_hash = _json_hash([p.record_text() + p.url for p in pubs])
+        fields = [json.dumps(p.fields(), ensure_ascii=False) for p in pubs]
+        content_hash = _json_hash([p.record_text() + p.url for p in pubs] + fields)
         version = self.version(content_hash)
         chunks = [
             Chunk(
@@ -297,6 +305,7 @@ class Pipeline:
                 text=p.record_text(),
                 content_hash=content_hash,
                 version=version,
+                fields=fields[i],
             )
             for i, p in enumerate(pubs)
         ]

@@ -45,6 +45,7 @@ class Chunk:
     content_hash: str  # sha256 of the source bytes (or of the catalogue data)
     version: str  # content hash + chunking/model settings: what a re-ingest compares
     period_start: int | None = None  # milestones cover a period ending in `year`
+    fields: str = ""  # a record's structured fields as JSON (milestones, catalogue); "" otherwise
 
     @property
     def id(self) -> str:
@@ -69,6 +70,7 @@ class Chunk:
             # Only milestones have one; readers fall back to `year` themselves. Writing the
             # year here would come back as a period_start the chunk never had.
             "period_start": self.period_start or 0,
+            "fields": self.fields,
         }
 
     @classmethod
@@ -90,6 +92,7 @@ class Chunk:
             content_hash=str(meta["content_hash"]),
             version=str(meta["version"]),
             period_start=int(meta.get("period_start") or 0) or None,
+            fields=str(meta.get("fields") or ""),
         )
 
 

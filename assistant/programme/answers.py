@@ -1,0 +1,244 @@
+"""Answers from records: each sentence a record's own text with its citation, and a computed
+figure (a count, a difference of years) saying which cited records it was computed from."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from assistant.answer import Answer, Source
+from assistant.citations import check
+from assistant.followup import SHORT, earlier_question
+from assistant.programme.judge import features
+from assistant.programme.judge import load as load_judge
+from assistant.programme.matching import Match, Query, match, parse
+from assistant.programme.records import Record, Records
+from assistant.prompt import Passage, Turn
+from assistant.retrieval import Filters, Retriever
+from vectorstore.records import MILESTONE, Chunk
+from vectorstore.store import Store
+
+
+class Programme:
+    """The records stage of Assistant.ask: answers what the timeline and catalogue hold."""
+
+    def __init__(self, store: Store, retriever: Retriever, enabled: bool = True) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.enabled = enabled  # off for the passages' own answer beside the records'
+        self._records: tuple[int, Records] | None = None
+
+    def records(self) -> Records:
+        index = self.retriever.keyword_index()
+        if self._records is None or self._records[0] != id(index):
+            self._records = (id(index), Records(index.chunks))
+        return self._records[1]
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        backend: str = "",
+    ) -> Answer | None:
+        """The records' answer, or None when no record holds what is asked."""
+        if not self.enabled:
+            return None
+        started = time.perf_counter()
+        judge = load_judge()
+        for query, found, values in self.candidates(question, history, filters):
+            if judge.answers(values):
+                answer = self._compose(found, query, question, backend, started)
+                if answer is not None:
+                    answer.strength = judge.probability(values)
+                    return answer
+        return None
+
+    def beside(self, records: Answer, passages: Answer) -> Answer:
+        """The records' answer, then what the PDFs' passages add, their markers renumbered; the
+        passages' answer is left out when it is a refusal or cites records only."""
+        if passages.refused or all(s.page is None for s in passages.sources):
+            return records
+        k = len(records.sources)
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + k}]", passages.text)
+        return replace(
+            records,
+            text=f"{records.text}\n\nFrom the publications: {text}",
+            sources=records.sources + [replace(s, n=s.n + k) for s in passages.sources],
+            removed=passages.removed,
+            seconds=records.seconds + passages.seconds,
+        )
+
+    def owns(self, sources: Sequence[Source]) -> bool:
+        """Whether an answer cites records only: the records stage's to give, not the passages'."""
+        ids = {r.id for r in self.records().items}
+        return bool(sources) and all(s.page is None and s.id in ids for s in sources)
+
+    def candidates(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Iterator[tuple[Query, Match, dict[str, float]]]:
+        """Each reading of the question the records match, with what the judge weighs."""
+        records = self.records()
+        if not records:
+            return
+        pool = [r for r in records.items if filters is None or filters.accepts(r.chunk)]
+        query = parse(question, history)
+        earlier = earlier_question(question, history)
+        attempts = [(query, False)]
+        if earlier:  # "When were they revised?" leans on the question before
+            says_little = not query.words and (query.period is None or _is_short(question))
+            attempts = [] if says_little else [(query, False)]
+            if match(parse(earlier), records, pool) is not None:
+                # the conversation is about the records: the follow-up is read with it
+                both = parse(f"{question} {earlier}", history)
+                both = replace(both, intents=query.intents | {"context"})
+                first = says_little or _pairs(query)
+                attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
+        for attempt, followup in attempts:
+            found = match(attempt, records, pool)
+            if found is not None:
+                yield attempt, found, features(attempt, found, records, followup)
+
+    def _compose(
+        self, found: Match, query: Query, question: str, backend: str, started: float
+    ) -> Answer | None:
+        cited = found.records
+        passages = tuple(
+            Passage(n, r.kind, r.chunk.title, r.year, None, None, r.chunk.text, found.coverage)
+            for n, r in enumerate(cited, start=1)
+        )
+        chunks = {n: r.chunk for n, r in enumerate(cited, start=1)}
+        claims = " ".join(f"{r.chunk.text} [{n}]" for n, r in enumerate(cited, start=1))
+        stored = self._stored_text(cited)
+        _, checked, removed = check(claims, passages, chunks, stored)
+        if removed or {s.id for s in checked} != {r.id for r in cited}:
+            return None
+        # Every sentence passed the citation checks; each record is then cited once, its
+        # quote the whole record text as stored.
+        sources = [_source(n, r, found.coverage) for n, r in enumerate(cited, start=1)]
+        if any(stored(r.chunk) != s.quote for r, s in zip(cited, sources, strict=True)):
+            return None
+        numbers = {s.id: s.n for s in sources}
+        text = " ".join(f"{r.chunk.text} [{n}]" for n, r in enumerate(cited, start=1))
+        lead = _lead(found, numbers)
+        computed = _computed(found, numbers)
+        text = " ".join(part for part in (lead, text, computed) if part)
+        return Answer(
+            text,
+            False,
+            sources,
+            question,
+            question,
+            [],
+            found.coverage,
+            backend,
+            time.perf_counter() - started,
+        )
+
+    def _stored_text(self, cited: Sequence[Record]):
+        """The records' text as committed in the store, which each quote must be found in."""
+        stored = {c.id: c.text for c in self.store.get_chunks([r.chunk.id for r in cited])}
+
+        def lookup(chunk: Chunk) -> str | None:
+            return stored.get(chunk.id)
+
+        return lookup
+
+
+def _is_short(question: str) -> bool:
+    """ "And in 2011?": a period and nothing else, which leans on the question before."""
+    return len(question.split()) <= SHORT + 1
+
+
+def _pairs(query: Query) -> bool:
+    """Asks about two records ("how many years after..."), which a follow-up names one of."""
+    return bool({"between", "order"} & query.intents)
+
+
+def _source(n: int, record: Record, score: float) -> Source:
+    chunk = record.chunk
+    return Source(
+        n=n,
+        kind=chunk.kind,
+        id=chunk.ref_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        year=chunk.year,
+        page=None,
+        page_label=None,
+        quote=chunk.text,
+        url=chunk.url,
+        score=score,
+    )
+
+
+def _name(record: Record) -> str:
+    """A short name: a publication's title, a milestone's statement up to its first pause."""
+    if record.kind == MILESTONE:
+        short = re.split(r"[,:;(]| with | in the | to enhance", record.statement())[0]
+        return f"'{short.strip()}' ({record.year})"
+    return f"'{record.title}' ({record.year})"
+
+
+def _refs(records: Sequence[Record], numbers: dict[str, int]) -> str:
+    return ", ".join(f"[{numbers[r.id]}]" for r in records if r.id in numbers)
+
+
+def _lead(found: Match, numbers: dict[str, int]) -> str:
+    """An uncited framing sentence: it states no fact beyond what the cited records say."""
+    period = found.period
+    span = ""
+    if period is not None:
+        span = f" in {period.start}" if period.start == period.end else ""
+        if period.start != period.end:
+            span = f" from {max(period.start, 2002)} to {min(period.end, 2023)}"
+    kinds = {r.kind for r in found.records}
+    noun = "records" if len(kinds) > 1 else ("milestones" if MILESTONE in kinds else "publications")
+    if found.route == "list" and period is not None:
+        labels = sorted({r.year for r in found.records if r.kind == MILESTONE})
+        outside = [y for y in labels if not period.start <= y <= period.end]
+        if outside:
+            spans = ", ".join(
+                f"{r.year} (covering {r.period[0]}-{r.period[1]})"
+                for r in {r.year: r for r in found.records if r.year in outside}.values()
+            )
+            return (
+                f"No timeline item is labelled{span}; the timeline dates these under the "
+                f"label {spans}:"
+            )
+        return ""
+    if found.route == "outcome":
+        return "What came of it, from the timeline and the catalogue:"
+    if found.route in ("first", "latest"):
+        which = "earliest" if found.route == "first" else "most recent"
+        return f"The {which} of the matching {noun} ({found.records[0].year}):"
+    return ""
+
+
+def _computed(found: Match, numbers: dict[str, int]) -> str:
+    """A figure computed from the cited records, naming the records it comes from."""
+    records = found.records
+    if found.route == "count":
+        noun = {MILESTONE: "milestones", "publication": "publications"}
+        kinds = {r.kind for r in records}
+        what = noun[kinds.pop()] if len(kinds) == 1 else "records"
+        refs = _refs(records, numbers)
+        return f"Count: {len(records)} {what}, counted from the records cited above ({refs})."
+    if found.route in ("between", "order") and len(records) == 2:
+        a, b = records
+        refs = f"[{numbers[a.id]}] and [{numbers[b.id]}]"
+        if found.route == "between":
+            diff = b.year - a.year
+            return (
+                f"Computed from the years of {refs}: {b.year} - {a.year} = {diff} years "
+                f"between {_name(a)} and {_name(b)}."
+            )
+        if a.year == b.year:
+            return f"Compared from the years of {refs}: both are dated {a.year}."
+        return (
+            f"Compared from the years of {refs}: {_name(a)} came first, "
+            f"{b.year - a.year} years before {_name(b)}, which came after it."
+        )
+    return ""

@@ -1,0 +1,155 @@
+"""Which records answer a question: matched on their words and field values, then selected
+by what the question asks (when, what in a period, which first, how many, years between)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from assistant.periods import Period, find_period
+from assistant.programme.records import Record, Records
+from assistant.programme.vocabulary import VOCABULARY
+from assistant.prompt import Turn
+from assistant.text import tokens
+from vectorstore.records import MILESTONE, PUBLICATION
+
+# Share of the question's word weight a record must hold to be a candidate at all; whether
+# the candidates answer is the fitted judge's decision (judge.py).
+MIN_COVERAGE = 0.34
+# Records within this much of the best one's coverage answer too ("which publications...").
+CLOSE = 0.2
+MAX_LISTED = 12
+TIED = 0.05
+
+
+@dataclass
+class Query:
+    question: str
+    intents: set[str]
+    words: list[str]  # content words, in the records' vocabulary
+    period: Period | None
+    kind: str | None  # "publication", "milestone" or None for either
+
+
+@dataclass
+class Match:
+    """The records that answer, how: `route` names the kind of answer."""
+
+    route: str
+    records: list[Record]
+    coverage: float
+    period: Period | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def parse(question: str, history: Sequence[Turn] = ()) -> Query:
+    text = VOCABULARY.normalise(question)
+    intents = VOCABULARY.intents_of(text)
+    period = find_period(question)
+    if period is None and "context" in intents:
+        period = _earlier_period(history)
+    words = [
+        w
+        for w in tokens(VOCABULARY.strip_intents(text))
+        if w not in VOCABULARY.generic_tokens and not w.isdigit()
+    ]
+    if "count" in intents and not VOCABULARY.counts_records(text):
+        intents.add("uncountable")
+    kind = None
+    if "publications" in intents:
+        kind = PUBLICATION
+    elif "milestones" in intents or "when" in intents:
+        kind = MILESTONE
+    return Query(question, intents, list(dict.fromkeys(words)), period, kind)
+
+
+def _earlier_period(history: Sequence[Turn]) -> Period | None:
+    """The year a follow-up's "that year" means: the last one the conversation named."""
+    for turn in reversed(history):
+        period = find_period(turn.content)
+        if period is not None:
+            return period
+    return None
+
+
+def in_period(record: Record, period: Period, by_label: bool) -> bool:
+    if record.kind == PUBLICATION or by_label:
+        return period.start <= record.year <= period.end
+    return period.overlaps(*record.period)
+
+
+def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
+    """The answering records, or None when no record holds what the question asks."""
+    if query.period is not None:
+        by_label = any(r.kind == MILESTONE and in_period(r, query.period, True) for r in pool)
+        pool = [r for r in pool if in_period(r, query.period, by_label)]
+    if not pool or ("uncountable" in query.intents and "between" not in query.intents):
+        return None  # "how many pages, staff, victims": the records count only themselves
+    if {"between", "order"} & query.intents and query.words:
+        pair = _best_pair(query, records, pool)
+        if pair is not None:
+            return pair
+    scored = sorted(
+        ((records.coverage(query.words, [r]), r) for r in pool),
+        key=lambda p: (-p[0], p[1].kind != MILESTONE, p[1].year),
+    )
+    if query.kind:  # the kind asked for, unless only the other kind holds the question
+        typed = [p for p in scored if p[1].kind == query.kind]
+        if typed and typed[0][0] >= scored[0][0] - CLOSE:
+            scored = typed
+    best = scored[0][0]
+    if best < MIN_COVERAGE:
+        return None
+    chosen = [r for c, r in scored if c >= max(MIN_COVERAGE, best - CLOSE)]
+    if "count" in query.intents and "between" not in query.intents:
+        return Match("count", sorted(chosen, key=_when), best, query.period)
+    extreme = {"first", "latest"} & query.intents
+    if extreme and len(chosen) > 1:
+        pick = min if "first" in extreme else max
+        year = pick(r.year for r in chosen)
+        return Match(
+            "first" if "first" in extreme else "latest",
+            [r for r in chosen if r.year == year],
+            best,
+            query.period,
+        )
+    if "outcome" in query.intents:
+        top = chosen[0]
+        linked = [records.by_id[i] for i in top.linked if i in records.by_id]
+        pubs = [r for r in linked if r.kind == PUBLICATION]
+        if top.kind == MILESTONE and pubs:
+            return Match("outcome", [top, *sorted(pubs, key=_when)], best, query.period)
+    if not query.words:  # the period (or kind) is all that is asked: list it in time order
+        return Match("list", sorted(chosen, key=_when)[:MAX_LISTED], best, query.period)
+    if "when" in query.intents:  # a date for one thing: the records that hold it best
+        chosen = [r for c, r in scored if c >= best - TIED][:3]
+    return Match("records", chosen[:MAX_LISTED], best, query.period)
+
+
+def _best_pair(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
+    """Two records that together hold the question's words: for "which came first" and "how
+    many years between". A milestone and its own publication are one event, not two."""
+    held = {r.id: {w for w in query.words if w in r.own} for r in pool}
+    best: tuple[float, float, Record, Record] | None = None
+    for a, b in combinations(pool, 2):
+        if b.id in a.linked or not (held[a.id] - held[b.id]) or not (held[b.id] - held[a.id]):
+            continue
+        if query.kind and query.kind == PUBLICATION and PUBLICATION not in (a.kind, b.kind):
+            continue
+        both = records.coverage(query.words, [a, b])
+        alone = records.coverage(query.words, [a]) + records.coverage(query.words, [b])
+        wanted = PUBLICATION if {"publications", "types"} & query.intents else MILESTONE
+        prefer = (a.kind == wanted) + (b.kind == wanted)
+        key = (both, alone + 0.01 * prefer)
+        if best is None or key > best[:2]:
+            best = (*key, a, b)
+    if best is None or best[0] < MIN_COVERAGE:
+        return None
+    a, b = sorted(best[2:], key=_when)
+    route = "between" if "between" in query.intents else "order"
+    return Match(route, [a, b], best[0], query.period)
+
+
+def _when(record: Record) -> tuple[int, int, bool]:
+    return (record.year, record.period[0], record.kind != MILESTONE)

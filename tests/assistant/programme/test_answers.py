@@ -1,0 +1,157 @@
+"""The timeline and catalogue answered as records, on a records-only index and beside a PDF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import Answer
+from assistant.chat import Assistant
+from assistant.prompt import Turn
+from ingest import catalogue
+from tests.assistant.programme.conftest import extractive
+from vectorstore.store import Store
+
+RECORDS = {m.id: m for m in catalogue.milestones()} | {p.id: p for p in catalogue.publications()}
+
+
+def cited(answer: Answer) -> list[str]:
+    return [s.id for s in answer.sources]
+
+
+def assert_cites_records_verbatim(answer: Answer, store: Store) -> None:
+    """Each source is a record (kind milestone or publication) whose stored text is its quote,
+    and each [n] in the answer has its source."""
+    stored = {c.ref_id: c.text for c in store.iter_chunks() if c.page is None}
+    for source in answer.sources:
+        assert source.kind == ("milestone" if source.id.startswith("ms-") else "publication")
+        assert source.page is None
+        assert source.quote == stored[source.id]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {s.n for s in answer.sources}
+
+
+def test_the_programme_launch_is_answered_from_the_2002_milestone(
+    assistant: Assistant, records_only: Store
+) -> None:
+    answer = assistant.ask("When was the programme launched?")
+    assert not answer.refused
+    assert cited(answer) == ["ms-2002-programme-established"]
+    assert "2002" in answer.text
+    assert_cites_records_verbatim(answer, records_only)
+
+
+@pytest.mark.parametrize(
+    ("question", "record", "fact"),
+    [
+        ("In which year did ICMPD become a member of ICAT?", "ms-2017-icat-member", "2017"),
+        ("when did icmpd start working on trafficking", "ms-2002-programme-established", "2002"),
+        ("did they do anything in west africa", "ms-2023-west-africa", "ECOWAS"),
+        ("What have they written for the police?", "how-to-investigate-training-manual", "2014"),
+    ],
+)
+def test_careful_and_everyday_wording_reach_the_record(
+    assistant: Assistant, records_only: Store, question: str, record: str, fact: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert record in cited(answer)
+    assert fact in answer.text
+    assert_cites_records_verbatim(answer, records_only)
+
+
+def test_publications_for_an_audience_are_those_written_for_it(assistant: Assistant) -> None:
+    answer = assistant.ask("What have they written for the police?")
+    ids = set(cited(answer))
+    assert ids == {"frontline-law-enforcement-training-guide", "how-to-investigate-training-manual"}
+
+
+def test_years_between_two_milestones_are_computed_from_both(
+    assistant: Assistant, records_only: Store
+) -> None:
+    answer = assistant.ask(
+        "How many years passed between the programme's establishment and ICMPD joining ICAT?"
+    )
+    assert cited(answer) == ["ms-2002-programme-established", "ms-2017-icat-member"]
+    assert re.search(
+        r"Computed from the years of \[1\] and \[2\]: 2017 - 2002 = 15 years", answer.text
+    )
+    assert_cites_records_verbatim(answer, records_only)
+
+
+def test_which_came_first_compares_the_two_records_years(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Which came first, the media guidelines or the training curriculum for labour inspectors?"
+    )
+    assert set(cited(answer)) >= {"media-thb-guidelines", "labour-inspectors-training-curriculum"}
+    computed = answer.text[answer.text.index("Compared from") :]
+    assert computed.index("Media") < computed.index("Labour Inspectors")
+    assert "2 years before" in computed
+
+
+def test_a_count_in_a_period_counts_the_records_it_cites(assistant: Assistant) -> None:
+    answer = assistant.ask("How many publications came out between 2014 and 2018?")
+    expected = {p.id for p in catalogue.publications() if 2014 <= p.year <= 2018}
+    assert set(cited(answer)) == expected
+    assert f"Count: {len(expected)} publications" in answer.text
+
+
+def test_first_and_latest_pick_by_year(assistant: Assistant) -> None:
+    first = assistant.ask("What was the first study ICMPD published?")
+    latest = assistant.ask("What is the newest study they published?")
+    studies = [p for p in catalogue.publications() if p.type == "study"]
+    assert cited(first) == [min(studies, key=lambda p: p.year).id]
+    assert cited(latest) == [max(studies, key=lambda p: p.year).id]
+
+
+def test_what_came_of_a_milestone_is_its_publication(assistant: Assistant) -> None:
+    answer = assistant.ask("What came of the research on the Syrian war?")
+    assert cited(answer)[:2] == ["ms-2016-syria-research", "targeting-vulnerabilities-syria"]
+
+
+def test_a_followup_takes_the_year_from_the_conversation(assistant: Assistant) -> None:
+    first = assistant.ask("What did ICMPD do in 2018?")
+    history = [Turn("user", "What did ICMPD do in 2018?"), Turn("assistant", first.text)]
+    answer = assistant.ask("and what did they publish that year?", history)
+    expected = {p.id for p in catalogue.publications() if p.year == 2018}
+    assert set(cited(answer)) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the annual budget of the Anti-Trafficking Programme?",
+        "How many people work for the programme?",
+        "What did ICMPD do in 2026?",
+        "How many labour inspectors were trained with the curriculum?",
+        "Who are the authors of the media guidelines?",
+    ],
+)
+def test_what_the_records_do_not_hold_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused, answer.text
+
+
+def test_a_record_answers_beside_a_weak_report(records_and_report: Store) -> None:
+    assistant = extractive(records_and_report)
+    answer = assistant.ask("When was the programme launched?")
+    assert not answer.refused
+    assert cited(answer) == ["ms-2002-programme-established"]
+
+
+def test_a_question_about_the_report_goes_to_its_page(records_and_report: Store) -> None:
+    """No record holds it, so the records stage passes it to the passages."""
+    assistant = extractive(records_and_report)
+    assert assistant.programme.answer("How many calls did the hotline receive in 2019?") is None
+    answer = assistant.ask("How many calls did the national trafficking hotline receive in 2019?")
+    assert not answer.refused
+    assert "512" in answer.text
+    first = answer.sources[0]
+    assert (first.page, first.kind) == (2, "publication") and "512 calls" in first.quote
+
+
+def test_the_stream_yields_the_text_then_the_answer(assistant: Assistant) -> None:
+    events = list(assistant.stream("When was the programme launched?"))
+    assert isinstance(events[-1], Answer)
+    assert "".join(e for e in events if isinstance(e, str)) == events[-1].text

@@ -1,0 +1,38 @@
+"""Reading a question for the records: what it asks, and which words must be held."""
+
+from __future__ import annotations
+
+from assistant.periods import Period
+from assistant.programme.judge import FEATURES, load
+from assistant.programme.matching import parse
+from assistant.prompt import Turn
+
+
+def test_everyday_words_become_the_records_words() -> None:
+    assert parse("When was the programme launched?").words == ["establish"]
+    assert parse("what year did they join ICAT").words == ["member", "icat"]
+
+
+def test_what_the_question_asks_is_read_from_the_vocabulary() -> None:
+    assert {"between"} <= parse("How many years between the two referral mechanisms?").intents
+    assert {"order"} <= parse("Which came first, the TRM-SEE or the TRM-EU?").intents
+    assert "count" in parse("How many studies are there?").intents
+
+
+def test_a_count_of_anything_but_records_is_marked() -> None:
+    assert "uncountable" not in parse("How many studies did ICMPD publish?").intents
+    assert "uncountable" in parse("How many staff work in the programme?").intents
+
+
+def test_that_year_is_the_year_the_conversation_named() -> None:
+    history = [Turn("user", "What happened in 2017?"), Turn("assistant", "2017: ICMPD ...")]
+    assert parse("and what did they publish that year?", history).period == Period(2017, 2017)
+    assert parse("and what did they publish that year?").period is None
+
+
+def test_the_shipped_judge_weighs_every_feature() -> None:
+    judge = load()
+    assert set(judge.weights) == set(FEATURES)
+    strong = dict.fromkeys(FEATURES, 0.0) | {"coverage": 1.0, "words": 0.7}
+    weak = strong | {"coverage": 0.4, "unknown": 0.6, "missing": 1.0}
+    assert judge.answers(strong) and not judge.answers(weak)
