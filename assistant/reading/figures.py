@@ -46,6 +46,17 @@ def auroc(rows: Sequence[dict], feature: str) -> float:
     return round(float(roc_auc_score(labels, [r[feature] for r in rows])), 4)
 
 
+def best_by_bm25(pool: Pool, top: int) -> Pool:
+    """The pool cut to its `top` sentences by BM25, in their order: what a reader re-ranks when
+    the answerer shortlists by keywords first."""
+    if not top or len(pool.sentences) <= top:
+        return pool
+    keep = sorted(np.argsort(-bm25_scores(pool.question, pool.sentences), kind="stable")[:top])
+    lists = (pool.sentences, pool.pages, pool.ranks, pool.answers)
+    cut = [[values[i] for i in keep] for values in lists]
+    return Pool(pool.id, pool.set, pool.question, pool.answerable, pool.evidence, *cut)
+
+
 def score_pools(pools: Sequence[Pool], reader, embedder) -> list[dict]:
     rows = []
     for pool in pools:
@@ -75,14 +86,15 @@ def score_pools(pools: Sequence[Pool], reader, embedder) -> list[dict]:
 @click.option("--pools", "pools_path", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--reader", "reader_name", required=True, help="As ATP_READER: a name or a folder.")
 @click.option("--sets", "only", required=True, help="Comma-separated set names to score.")
+@click.option("--top", default=0, show_default=True, help="Keep the best N by BM25 (0: all).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def score(pools_path: Path, reader_name: str, only: str, out: Path) -> None:
+def score(pools_path: Path, reader_name: str, only: str, top: int, out: Path) -> None:
     """Reader, BM25 and bi-encoder scores of every pool sentence, with the reader's time."""
     from assistant.reading import get_reader
     from vectorstore.embeddings import Embedder
     from vectorstore.settings import default_model_path
 
-    pools = [p for p in read_pools(pools_path) if p.set in only.split(",")]
+    pools = [best_by_bm25(p, top) for p in read_pools(pools_path) if p.set in only.split(",")]
     reader = get_reader(reader_name)
     reader.score("warm-up", ["a sentence to load the model"])
     rows = score_pools(pools, reader, Embedder(default_model_path()))

@@ -158,6 +158,7 @@ def training_groups(
 @click.option("--minutes", default=60.0, show_default=True, help="Stop (and save) after this.")
 @click.option("--seed", default=19, show_default=True)
 @click.option("--threads", default=1, show_default=True, help="torch CPU threads.")
+@click.option("--max-steps", default=0, show_default=True, help="Stop after N steps (0: all).")
 def fit(
     pool_paths: tuple[Path, ...],
     out: Path,
@@ -172,6 +173,7 @@ def fit(
     minutes: float,
     seed: int,
     threads: int,
+    max_steps: int,
 ) -> None:
     """Fine-tune a CrossEncoder from the bundled all-MiniLM-L6-v2 weights (a fresh head): a
     listwise loss picks the answer among its hard negatives, a pointwise one keeps scores
@@ -207,6 +209,7 @@ def fit(
     optimiser = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": 20 * lr}])
     epochs_data = [training_groups(train, rng, group) for _ in range(epochs)]
     steps = sum((len(e) + batch - 1) // batch for e in epochs_data)
+    steps = min(steps, max_steps) if max_steps else steps
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / (0.06 * steps)) * max(0.0, 1 - s / steps)
     )
@@ -248,10 +251,10 @@ def fit(
                     f"{pairs / elapsed:.1f} pairs/s",
                     err=True,
                 )
-            if elapsed > 60 * minutes:
+            if elapsed > 60 * minutes or step >= steps:
                 break
         model.save(str(out / f"epoch{epoch + 1}"))
-        if time.perf_counter() - started > 60 * minutes:
+        if time.perf_counter() - started > 60 * minutes or step >= steps:
             click.echo(f"stopped by the time budget in epoch {epoch + 1}", err=True)
             break
     net.eval()

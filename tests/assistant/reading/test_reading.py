@@ -54,8 +54,10 @@ def test_the_shipped_reader_scores_in_batches_and_alone_alike(shipped: OnnxReade
     many = [*(OTHERS * 12)[:35], ANSWER]  # more than one batch, padded to different lengths
     together = shipped.score(QUESTION, many)
     alone = [shipped.score(QUESTION, [s])[0] for s in (OTHERS[0], ANSWER)]
-    assert together[0] == pytest.approx(alone[0], abs=1e-4)
-    assert together[-1] == pytest.approx(alone[1], abs=1e-4)
+    # int8 activations are quantised per batch, so the batch shifts scores a little; a
+    # padding or attention-mask mistake would move them far more
+    assert together[0] == pytest.approx(alone[0], abs=5e-3)
+    assert together[-1] == pytest.approx(alone[1], abs=5e-3)
     assert shipped.score(QUESTION, []) == []
 
 
