@@ -119,6 +119,7 @@ def score(pools_path: Path, reader_name: str, only: str, top: int, out: Path) ->
 @click.option("--status", default="blind", show_default=True, help="Sets measured.")
 def figures(paths: tuple[Path, ...], tune: str, status: str) -> None:
     """Answer sentence at rank 1 / in the top 3, alone and with BM25; AUROC; latency."""
+    from scipy.stats import rankdata
     from sklearn.linear_model import LogisticRegression
 
     tuning, measured = set(tune.split(",")), {n for n, _ in question_sets([status])}
@@ -128,6 +129,8 @@ def figures(paths: tuple[Path, ...], tune: str, status: str) -> None:
     answered = [r for r in tune_rows if any(r["answers"])]
     weight, cos_weight = (
         max(WEIGHTS, key=lambda w: answer_at(answered, f, 1, w) + answer_at(answered, f, 3, w))
+        if answered
+        else 0.5  # no tuning set scored: equal weights, fixed before looking
         for f in ("reader", "cosine")
     )
     features = {
@@ -138,6 +141,12 @@ def figures(paths: tuple[Path, ...], tune: str, status: str) -> None:
     }
     judges = {}
     for name, cols in features.items():
+        if not tune_rows:  # nothing to fit on: the features' mean percentile rank, unfitted
+            ranks = [rankdata([r[c] for r in blind_rows]) / len(blind_rows) for c in cols]
+            for i, r in enumerate(blind_rows):
+                r[f"judge:{name}"] = float(np.mean([rank[i] for rank in ranks]))
+            judges[name] = "mean percentile rank (no tuning set)"
+            continue
         fitted = LogisticRegression().fit(
             [[r[c] for c in cols] for r in tune_rows], [r["answerable"] for r in tune_rows]
         )

@@ -86,5 +86,5 @@ def test_a_name_that_loads_nothing_says_what_to_set(
 
 
 def test_a_shipped_folder_missing_its_model_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ReaderError, match=r"model\.onnx missing"):
+    with pytest.raises(ReaderError, match=r"model\.onnx, tokenizer\.json missing"):
         OnnxReader(tmp_path)

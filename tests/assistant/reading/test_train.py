@@ -64,3 +64,26 @@ def test_the_reader_is_never_fitted_on_blind_sets() -> None:
     fitted = {n for n, _ in question_sets(["training", "read"])}
     blind = {n for n, _ in question_sets(["blind"])}
     assert fitted and blind and not fitted & blind
+
+
+def test_figures_count_an_answer_in_the_top_k_alone_and_combined_with_bm25() -> None:
+    from assistant.reading.figures import answer_at
+
+    rows = [
+        {"answers": [False, True, False], "reader": [0.9, 0.8, 0.1], "bm25": [0.0, 5.0, 1.0]},
+        {"answers": [True, False, False], "reader": [0.7, 0.2, 0.1], "bm25": [1.0, 2.0, 3.0]},
+    ]
+    assert answer_at(rows, "reader", 1) == 0.5
+    assert answer_at(rows, "bm25", 1) == 0.5
+    assert answer_at(rows, "reader", 2) == 1.0
+    assert answer_at(rows, "reader", 1, weight=0.5) == 0.5  # each finds the one the other misses
+    assert answer_at(rows, "reader", 1, weight=1.0) == answer_at(rows, "reader", 1)
+
+
+def test_a_shortlist_keeps_the_best_keyword_matches_in_their_order() -> None:
+    from assistant.reading.figures import best_by_bm25
+
+    sentences = ["filler one here", "victims registered in 2010", "filler two here", "victims"]
+    cut = best_by_bm25(pool([False, True, False, False], sentences=sentences), 2)
+    assert cut.sentences == ["victims registered in 2010", "victims"]
+    assert cut.answers == [True, False]
