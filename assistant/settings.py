@@ -32,6 +32,11 @@ class AssistantSettings:
     llm_timeout: float = setting(120.0, "Seconds to wait for an LLM backend.", minimum=1)
     llm_max_tokens: int = setting(400, "Longest generated answer, in tokens.", minimum=16)
     llm_threads: int = setting(2, "CPU threads for the in-process llamacpp backend.", minimum=1)
+    reader: str = setting(
+        "atp-minilm",
+        "Sentence reader (assistant.reading): none, atp-minilm (shipped, trained here), or any "
+        "sentence-transformers CrossEncoder folder or hub model name.",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> AssistantSettings:
