@@ -107,3 +107,15 @@ def test_passages_about_the_topic_but_not_the_question_hold_none_of_its_specific
     assert specific(topic, question) == 0.0
     assert specific(answering, question) == 1.0
     assert specific(topic, "ICMPD Anti-Trafficking Programme") == 1.0  # all shared: topic is all
+
+
+def test_the_rules_baseline_refuses_on_any_veto_and_names_it() -> None:
+    judge = get_judge("rules")
+
+    vetoed = judge.judge({"strength": 0.9, "lacks_contact": 1.0})
+    answered = judge.judge({"strength": 0.9, "specific": 1.0})
+
+    assert not vetoed.answers and vetoed.reasons == (
+        "no passage holds the contact detail asked for",
+    )
+    assert answered.answers and answered.score == 0.9
