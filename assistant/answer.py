@@ -62,11 +62,13 @@ class Answer:
     strength: float = 0.0
     backend: str = ""
     seconds: float = 0.0
+    why: list[str] = field(default_factory=list)  # the judge's reasons, strongest first
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "refused": self.refused,
+            "why": self.why,
             "sources": [s.to_json() for s in self.sources],
         }
 

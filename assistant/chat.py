@@ -8,34 +8,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.mend import mend
 from assistant.backends import Backend
 from assistant.citations import check, related
-from assistant.evidence import (
-    lacks_a_count_for_the_year,
-    lacks_the_contact,
-    lacks_the_quantity,
-    lacks_the_succession,
-    matches_only_the_topic,
-    name_like,
-    names_an_absent_subject,
-    names_an_absent_year,
-    question_parts,
-    rank_sentences,
-    strength,
-)
+from assistant.evidence import rank_sentences
 from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
-from assistant.keyword import KeywordIndex
+from assistant.judging import Judge, Verdict, get_judge
+from assistant.judging.features import Reader, features
 from assistant.programme import Programme
 from assistant.prompt import Passage, Prompt, Turn
-from assistant.retrieval import Candidate, Filters, Retrieval, Retriever
+from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
 PARTLY_COVERED = "The passages found answer only part of the question."
-# Calibrated on eval/ (see `python -m assistant.eval`): below this the sources are too weak.
-DEFAULT_MIN_STRENGTH = 0.5
 MAX_QUESTION_CHARS = 2000  # longer questions are cut for retrieval; nothing is lost but noise
 EMPTY_INDEX = (
     "The index is empty, so there is nothing to answer from yet. Ingest the programme's "
@@ -48,27 +36,32 @@ EMPTY_INDEX = (
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-_MILESTONE_WORD = re.compile(r"\bmilestones?\b", re.I)
-TOP_EVIDENCE = 5  # passages judged for the evidence strength
-# Content words from which a question that looks like a follow-up may also be searched alone.
-# eval/: asked after an unrelated question, 127 of 201 self-contained ones were refused when
-# searched with it; searching alone when that failed rescued 101, 89 of them with 8 words or
-# more. On the sets' real follow-ups it turned 8 refusals into answers, 6 from the wrong page,
-# all with 7 words or fewer. With this floor and the judging on the follow-up's own words
-# (Assistant.search), 32 of the 201 are refused, as many as when asked with no history.
-SELF_CONTAINED = 8
+READ_PASSAGES, READ_SENTENCES = 3, 3  # what the reader reads: the judge's best passages
+READER_WEIGHT = 1.0  # a reader's score against the word coverage (0 to 1 each) in a rank
+PART_STRENGTH = 0.5  # a part this well covered, the whole less, earns the "only part" note
 
 
 @dataclass
 class Search:
-    """One search for a question: what was found, the prompt built from it, and how strongly
-    it answers (below min_strength the answer is a refusal)."""
+    """One search for a question: what was found, the prompt built from it, the evidence as
+    features and the judge's verdict on it."""
 
     retrieval: Retrieval
     prompt: Prompt
     chunks: dict[int, Chunk]
-    evidence: float
-    partial: bool = False  # strong for one part of a question asking two things, not the whole
+    features: dict[str, float]
+    verdict: Verdict
+    merged: bool = False  # searched together with the question before
+
+    @property
+    def evidence(self) -> float:
+        return self.verdict.score
+
+    @property
+    def partial(self) -> bool:
+        """Strong for one part of a question asking two things, not the whole."""
+        f = self.features
+        return f.get("weakest_part", 1.0) < PART_STRENGTH <= f.get("parts", 0.0)
 
 
 class Assistant:
@@ -79,15 +72,17 @@ class Assistant:
         settings: AssistantSettings | None = None,
         retriever: Retriever | None = None,
         records_first: bool = True,
+        judge: Judge | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.store = store
         self.backend = backend
         self.settings = settings or AssistantSettings()
         self.retriever = retriever or Retriever(store)
         self.programme = Programme(store, self.retriever, records_first)
-        self.min_strength = (
-            self.settings.min_score if self.settings.min_score >= 0 else DEFAULT_MIN_STRENGTH
-        )
+        threshold = self.settings.min_score if self.settings.min_score >= 0 else None
+        self.judge = judge or get_judge(self.settings.judge, threshold)
+        self.reader = reader  # scores sentences as answers; a feature and the answer's choice
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
@@ -114,7 +109,15 @@ class Assistant:
         # the passages alone.
         from_records = self.programme.answer(question, history, filters, self.backend.name)
         if from_records is not None:
-            passages = Assistant(self.store, self.backend, self.settings, self.retriever, False)
+            passages = Assistant(
+                self.store,
+                self.backend,
+                self.settings,
+                self.retriever,
+                False,
+                self.judge,
+                self.reader,
+            )
             answer = self.programme.beside(from_records, passages.ask(question, history, filters))
             yield answer.text
             yield answer
@@ -125,10 +128,10 @@ class Assistant:
             text = EMPTY_INDEX if empty else NOT_COVERED + " Nothing matched the filters you set."
             yield Answer(text, True, [], question, with_earlier(question, earlier))
             return
-        prompt, chunks, evidence = found.prompt, found.chunks, found.evidence
+        prompt, chunks, verdict = found.prompt, found.chunks, found.verdict
         pages = self._page_lookup()
-        if evidence < self.min_strength:
-            yield self._refusal(prompt, chunks, pages, evidence, started)
+        if not verdict.answers:
+            yield self._refusal(prompt, chunks, pages, verdict, started)
             return
         pieces: list[str] = []
         for piece in self.backend.generate(prompt):
@@ -136,12 +139,15 @@ class Assistant:
             yield piece
         text, sources, removed = check("".join(pieces), prompt.passages, chunks, pages)
         if not sources or self.programme.owns(sources):  # records the records stage declined
-            refusal = self._refusal(prompt, chunks, pages, evidence, started)
+            refusal = self._refusal(prompt, chunks, pages, verdict, started)
             refusal.removed = removed
             yield refusal
             return
+        text = mend(text)  # for display only: each source's quote stays verbatim
         if found.partial:
             text += f"\n\n({PARTLY_COVERED})"
+        if found.merged:
+            text += f"\n\n(Read together with your previous question: “{earlier}”.)"
         if removed:
             text += (
                 f"\n\n(Removed {len(removed)} generated sentence(s) its sources did not support.)"
@@ -153,9 +159,10 @@ class Assistant:
             question,
             prompt.standalone,
             removed,
-            evidence,
+            verdict.score,
             self.backend.name,
             time.perf_counter() - started,
+            list(verdict.reasons),
         )
 
     def search(
@@ -167,33 +174,33 @@ class Assistant:
     ) -> Search | None:
         """The passages to answer from, and how strongly they answer; None if nothing matched.
 
-        A question that looks like a follow-up is searched with the question before it. When
-        that finds no strong evidence:
-        - the passages found are judged on the follow-up's own words, since a page that
-          answers "And the average sentence in 2011?" need not repeat the question before;
-          the names the question before holds must still be in the documents;
-        - a question long enough to carry its own subject is searched alone: "How many
-          strawberry farms did their labour inspectors visit in Portugal?" after a question
-          about Egypt changes the subject. A short one ("What sentence did he get?") leans on
-          the turn before whatever it finds alone, and is better refused than answered from
-          the wrong case.
+        A question that looks like a follow-up is searched with the question before it and,
+        when it has words enough of its own, alone too: alone wins when it answers at least as
+        strongly, so a question that stands on its own is never merged with the one before
+        ("How many strawberry farms did their inspectors visit in Portugal?" after one about
+        Egypt). When the search together finds no strong evidence, its passages are judged on
+        the follow-up's own words, since a page that answers "And the average sentence in
+        2011?" need not repeat the question before.
         """
         k = k or self.settings.top_k
         earlier = earlier_question(question, history)
         query = rewritten(self.backend, question, earlier)
         found = self._search(question, query, earlier, history, filters, k)
-        if not earlier or (found is not None and found.evidence >= self.min_strength):
+        if not earlier or found is None:
             return found
-        if found is not None:
-            own = replace(found.retrieval, query_tokens=tokens(query))
-            evidence = self.strength(own, found.prompt)
-            if evidence >= self.min_strength:
-                return replace(found, evidence=evidence)
-        if len(tokens(question)) >= SELF_CONTAINED:
+        if len(tokens(question)) > SHORT:  # words enough to stand on: is it about the turn before?
             alone = self._search(question, question, "", history, filters, k)
-            if alone is not None and alone.evidence >= self.min_strength:
+            if (
+                alone is not None
+                and alone.verdict.answers
+                and (not found.verdict.answers or alone.verdict.score >= found.verdict.score)
+            ):
                 return alone
-        return found
+        if found.verdict.answers:
+            return found
+        own = replace(found.retrieval, query_tokens=tokens(query))
+        evidence, verdict = self.judge_evidence(own, found.prompt, question, bool(earlier))
+        return replace(found, features=evidence, verdict=verdict)
 
     def _search(
         self,
@@ -208,10 +215,8 @@ class Assistant:
         if not retrieval.candidates:
             return None
         prompt, chunks = self.prompt(question, retrieval.query, history, retrieval)
-        whole, by_part = self.judge(retrieval, prompt)
-        evidence = max(whole, by_part)
-        partial = whole < self.min_strength <= by_part
-        return Search(retrieval, prompt, chunks, evidence, partial)
+        evidence, verdict = self.judge_evidence(retrieval, prompt, question, bool(earlier))
+        return Search(retrieval, prompt, chunks, evidence, verdict, merged=bool(earlier))
 
     def prompt(
         self, question: str, standalone: str, history: Sequence[Turn], retrieval: Retrieval
@@ -246,60 +251,45 @@ class Assistant:
                 )
             )
             chunks[n] = chunk
+        if self.reader is not None:
+            passages = self._read(standalone, passages)
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
 
-    def strength(self, retrieval: Retrieval, prompt: Prompt) -> float:
-        """How well the passages answer the question, 0 to 1 (see evidence.py)."""
-        return max(self.judge(retrieval, prompt))
+    def _read(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """The reader's score on the best sentences of the best passages, kept on each sentence
+        and added to its rank: one call per question, shared by the judge and the answer."""
+        texts = [s.text for p in passages[:READ_PASSAGES] for s in p.sentences[:READ_SENTENCES]]
+        scores = iter(self.reader.score(question, texts) if texts else [])
+        out = []
+        for i, p in enumerate(passages):
+            if i < READ_PASSAGES:
+                read = [
+                    replace(s, score=s.score + READER_WEIGHT * (r := float(next(scores))), reader=r)
+                    for s in p.sentences[:READ_SENTENCES]
+                ]
+                ranked = sorted(read, key=lambda s: -s.score) + list(p.sentences[READ_SENTENCES:])
+                p = replace(p, sentences=tuple(ranked))
+            out.append(p)
+        return out
 
-    def judge(self, retrieval: Retrieval, prompt: Prompt) -> tuple[float, float]:
-        """How well the passages answer the whole question, and its best single part.
+    def judge_evidence(
+        self, retrieval: Retrieval, prompt: Prompt, question: str, followup: bool
+    ) -> tuple[dict[str, float], Verdict]:
+        """The evidence as features, and the judge's verdict on it.
 
-        What the whole question names (a thing, a year, a period) must hold for every part of
-        it. What it asks is then judged whole and, for a question asking two things ("How many
-        states are party to the Convention, and who joined last?"), part by part: passages that
-        answer one part well are worth answering from, since a page rarely holds both.
+        A follow-up with words of its own asks its own kind of question ("And the average
+        sentence in 2011?" wants no count); an elliptical one ("And in 2011?") asks what the
+        question before asked.
         """
-        index = retrieval.index
-        query = retrieval.query_tokens
-        if index.unknown(name_like(prompt.standalone)):
-            return 0.0, 0.0  # it names something no indexed text mentions
-        top = retrieval.candidates[:TOP_EVIDENCE]
-        period = retrieval.period
-        in_period = [
-            c.chunk
-            for c in top
-            if period
-            and c.chunk.year
-            and period.overlaps(c.chunk.period_start or c.chunk.year, c.chunk.year)
-        ]
-        asks_for_milestones = bool(period and _MILESTONE_WORD.search(prompt.standalone))
-        if asks_for_milestones and not index.milestones_in(period):
-            return 0.0, 0.0  # the timeline has no milestone in the period asked about
-        words = [t for t in query if not t.isdigit()]
-        for chunk in (c.chunk for c in top[:3]):
-            if (
-                chunk in in_period
-                and chunk.kind == MILESTONE
-                and (asks_for_milestones or not words or index.coverage(words, chunk.text) >= 0.5)
-            ):
-                return 1.0, 1.0  # a dated programme record of the period, about what was asked
-        passages = [set(tokens(f"{c.chunk.title} {c.chunk.text}")) for c in top]
-        if names_an_absent_year(query, passages, bool(in_period)):
-            return 0.0, 0.0
-        if names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in top[:3]], index):
-            return 0.0, 0.0
-        whole = _answers(query, what_is_asked(prompt), top, passages, retrieval.nearest, index)
-        parts = question_parts(prompt.question) if prompt.question == prompt.standalone else []
-        by_part = max(
-            (_answers(tokens(p), p, top, passages, retrieval.nearest, index) for p in parts),
-            default=0.0,
-        )  # a follow-up is judged whole
-        return whole, by_part
+        asked = question if len(tokens(question)) > SHORT else prompt.standalone
+        evidence = features(retrieval, prompt, asked, followup)
+        return evidence, self.judge.judge(evidence)
 
-    def _refusal(self, prompt, chunks, pages, evidence: float, started: float) -> Answer:
+    def _refusal(self, prompt, chunks, pages, verdict: Verdict, started: float) -> Answer:
         sources = related(prompt.passages[:3], chunks, pages)
         text = NOT_COVERED
+        if verdict.reasons:
+            text += f" ({verdict.reasons[0][0].upper()}{verdict.reasons[0][1:]}.)"
         if sources:
             text += (
                 " The closest passages are listed below as related reading; they do not answer it."
@@ -310,9 +300,10 @@ class Assistant:
             sources,
             prompt.question,
             prompt.standalone,
-            strength=evidence,
+            strength=verdict.score,
             backend=self.backend.name,
             seconds=time.perf_counter() - started,
+            why=list(verdict.reasons),
         )
 
     def _page_lookup(self):
@@ -333,43 +324,6 @@ class Assistant:
         return lookup
 
 
-def _answers(
-    query: Sequence[str],
-    question: str,
-    top: Sequence[Candidate],
-    passages: Sequence[set[str]],
-    nearest: float,
-    index: KeywordIndex,
-) -> float:
-    """How well the best passages answer what `question` asks, 0 when they answer another
-    kind of question (a count, a phone number) or only share its topic."""
-    if matches_only_the_topic(query, passages, index):
-        return 0.0
-    best_texts = [c.chunk.text for c in top[:3]]
-    if any(
-        lacks(question, best_texts)
-        for lacks in (
-            lacks_the_quantity,
-            lacks_a_count_for_the_year,
-            lacks_the_contact,
-            lacks_the_succession,
-        )
-    ):
-        return 0.0
-    best = max(index.coverage(query, f"{c.chunk.title} {c.chunk.text}") for c in top[:3])
-    return strength(nearest, best, len(set(query)))
-
-
-def what_is_asked(prompt: Prompt) -> str:
-    """The words that say what kind of answer is wanted: a count, an amount, a phone number.
-
-    A follow-up with words of its own asks its own kind of question: "And the average custodial
-    sentence in 2011?" after "How many investigations did the report study?" wants no count of
-    investigations. An elliptical one ("And in 2011?") asks what the question before asked.
-    """
-    return prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
-
-
 def clean_question(question: str) -> str:
     """The question as words: no escapes or invisible marks, cut at a word boundary."""
     question = _INVISIBLE.sub("", _ESCAPE.sub("", question or ""))
@@ -382,7 +336,14 @@ def clean_question(question: str) -> str:
 
 def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
     """Same store and warm indexes, another answerer: for the app's backend switch."""
-    return Assistant(assistant.store, backend, assistant.settings, assistant.retriever)
+    return Assistant(
+        assistant.store,
+        backend,
+        assistant.settings,
+        assistant.retriever,
+        assistant.judge,
+        assistant.reader,
+    )
 
 
 __all__ = ["Assistant", "Filters", "clean_question", "replace", "with_backend"]

@@ -22,8 +22,10 @@ from typing import Any
 import click
 import numpy as np
 
+from assistant.answering.junk import junk_kind
 from assistant.backends import get_backend
 from assistant.chat import Assistant
+from assistant.citations import split_claims
 from assistant.eval_index import DEFAULT_CACHE, cached_index, index_key
 from assistant.eval_sets import Group, group_sets, load_sets
 from assistant.keyword import KeywordIndex
@@ -99,6 +101,8 @@ class Scores:
     answerable: int = 0
     latencies: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    answer_sentences: int = 0
+    junk_sentences: int = 0
 
     def add_ranking(self, q: Question, ranked: Sequence[tuple[str, int | None]]) -> None:
         for k in (1, 5):
@@ -141,6 +145,9 @@ class Scores:
             else None,
             "false_refusal_rate": round(self.refused_answerable / self.answerable, 4)
             if self.answerable
+            else None,
+            "junk_share": round(self.junk_sentences / self.answer_sentences, 4)
+            if self.answer_sentences
             else None,
             "latency_p50_ms": round(1000 * statistics.median(lat), 1) if lat else None,
             "latency_p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
@@ -203,12 +210,16 @@ def evaluate_assistant(
         scores.latencies.append(time.perf_counter() - started)
         if q.answerable:
             scores.add_ranking(q, ranked)
-            found = [f for f in q.key_facts if normalise(f) in normalise(answer.text)]
-            scores.fact_recall.append(len(found) / len(q.key_facts) if q.key_facts else 1.0)
+            facts = [f for f in q.key_facts if normalise(f) in normalise(answer.text)]
+            scores.fact_recall.append(len(facts) / len(q.key_facts) if q.key_facts else 1.0)
         scores.add_refusal(q, answer.refused)
         for source in answer.sources:
             scores.citations += 1
             scores.citations_ok += checker.ok(source)
+        junk = [] if answer.refused else junk_sentences(answer.text)
+        if not answer.refused:
+            scores.answer_sentences += len(answer_sentences(answer.text))
+            scores.junk_sentences += len(junk)
         details.append(
             {
                 "id": q.id,
@@ -216,9 +227,24 @@ def evaluate_assistant(
                 "strength": round(answer.strength, 4),
                 "answerable": q.answerable,
                 "page_hit@5": any(q.is_page(r, p) for r, p in ranked[:5]) if q.answerable else None,
+                "key_facts": scores.fact_recall[-1] if q.answerable else None,
+                "why": answer.why,
+                "junk": junk,
+                "features": {k: round(v, 4) for k, v in found.features.items()} if found else None,
             }
         )
     return scores, details
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The answer's own sentences, without the notes in brackets the assistant appends."""
+    body = "\n\n".join(p for p in text.split("\n\n") if not p.startswith("("))
+    return [c.text for c in split_claims(body) if c.text.strip()]
+
+
+def junk_sentences(text: str) -> list[str]:
+    """The answer's sentences that are page furniture (see assistant.answering.junk)."""
+    return [f"{kind}: {s}" for s in answer_sentences(text) if (kind := junk_kind(s))]
 
 
 class NaiveBaselines:
@@ -578,5 +604,93 @@ def run_groups(
     return passed
 
 
+def sets_of(sets_file: Path, statuses: Sequence[str]) -> dict[str, Path]:
+    """The question files of eval/sets.toml with one of the statuses, by set name."""
+    import tomllib
+
+    table = tomllib.loads(sets_file.read_text(encoding="utf-8"))["sets"]
+    return {
+        name: sets_file.parent / row["file"]
+        for name, row in table.items()
+        if row["status"] in statuses
+    }
+
+
+@click.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--sets",
+    "sets_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("eval/sets.toml"),
+    show_default=True,
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=("training", "read"),
+    show_default=True,
+    help="Fit on the sets of this status (never 'blind').",
+)
+@click.option("--max-false-refusals", type=float, default=0.04, show_default=True)
+@click.option(
+    "--details",
+    "details_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the features from an evaluation's --details of these sets instead of searching.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(__file__).parent / "judging" / "weights.json",
+    show_default=True,
+)
+def fit(
+    data_dir: Path | None,
+    sets_file: Path,
+    statuses: tuple[str, ...],
+    max_false_refusals: float,
+    details_file: Path | None,
+    out: Path,
+) -> None:
+    """Fit the judge's weights on the training and read sets and write them to --out."""
+    from assistant.judging.features import FEATURES
+    from assistant.judging.fitting import fit_judge
+
+    if "blind" in statuses:
+        raise click.UsageError("blind sets are only scored, never fitted on")
+    paths = sets_of(sets_file, statuses)
+    questions = load_questions(list(paths.values()))
+    rows, labels = [], []
+    if details_file is not None:
+        wanted = {q.id for q in questions}
+        for line in details_file.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["id"] in wanted and row.get("features"):
+                rows.append(row["features"])
+                labels.append(row["answerable"])
+    else:
+        store = open_index(StoreSettings.from_env(data_dir=data_dir)).reader()
+        settings = AssistantSettings.from_env()
+        assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+        for q in questions:
+            found = assistant.search(q.question, q.history)
+            if found is not None:  # nothing matched at all: refused whatever the judge says
+                rows.append(found.features)
+                labels.append(q.answerable)
+    weights, report = fit_judge(rows, labels, FEATURES, max_false_refusals)
+    out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    click.echo(json.dumps({"sets": sorted(paths), **report}, indent=2))
+
+
+def run() -> None:
+    """`python -m assistant.eval QUESTIONS...` scores; `python -m assistant.eval fit` fits."""
+    if sys.argv[1:2] == ["fit"]:
+        fit(sys.argv[2:], prog_name="python -m assistant.eval fit")
+    else:
+        main()
+
+
 if __name__ == "__main__":
-    main()
+    run()

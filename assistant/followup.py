@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 MAX_REWRITE_CHARS = 300
 
+# "there" points back except where it only says something exists ("were there", "there are").
 _ANAPHORA = re.compile(
-    r"\b(it|its|it's|this|that|these|those|they|them|their|theirs|he|she|his|her|there|such|"
+    r"\b(it|its|it's|this|that|these|those|they|them|their|theirs|he|she|his|her|such|"
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )there(?! (?:is|are|was|were|been|be)\b)|"
     r"the (?:same|former|latter|report|handbook|study|document|guidelines?|manual|publication|"
     r"paper|article|toolkit|evaluation|chapter|committee|rapporteur|court|case|programme))\b",
     re.I,

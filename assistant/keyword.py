@@ -10,6 +10,7 @@ next), so whole pages are searched too.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -17,7 +18,7 @@ import bm25s
 import numpy as np
 
 from assistant.periods import Period
-from assistant.text import sentence_spans, tokens
+from assistant.text import WORD, sentence_spans, tokens
 from vectorstore.records import MILESTONE, Chunk
 
 
@@ -56,6 +57,8 @@ class KeywordIndex:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._prefixes = {t[:5] for t in frequency if len(t) >= 5}
+        self._frequency = frequency
+        self._speller: object | None = None
         self._words: dict[str, frozenset[str]] = {}
         self._sentences: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
 
@@ -78,6 +81,41 @@ class KeywordIndex:
             and t[:5] not in self._prefixes
             and not any(t.endswith(end) and t[: -len(end)] in self._idf for end in _DERIVATIONS)
         ]
+
+    def corrected(self, query_tokens: Sequence[str]) -> list[str]:
+        """The tokens with each misspelt one ("referal", "traficking") replaced by the nearest
+        indexed word (SymSpell over the index's own vocabulary, built on first need)."""
+        out = []
+        for t in query_tokens:
+            if t in self._idf or t.isdigit() or len(t) < MIN_CORRECTED:
+                out.append(t)
+                continue
+            found = self._spell().lookup(t, _verbosity(), max_edit_distance=1 if len(t) < 9 else 2)
+            out.append(found[0].term if found else t)
+        return out
+
+    def corrected_text(self, text: str) -> str:
+        """The text with each misspelt word replaced by the indexed word it was meant to be, so
+        that dense search reads it right too."""
+        out = text
+        for word in set(WORD.findall(text)):
+            found = tokens(word)
+            if len(found) == 1 and found[0] not in self._idf:
+                fixed = self.corrected(found)[0]
+                if fixed != found[0]:
+                    out = re.sub(rf"\b{re.escape(word)}\b", fixed, out)
+        return out
+
+    def _spell(self):
+        if self._speller is None:
+            from symspellpy import SymSpell
+
+            speller = SymSpell(max_dictionary_edit_distance=2)
+            for term, count in self._frequency.items():
+                if not term.isdigit():
+                    speller.create_dictionary_entry(term, count)
+            self._speller = speller
+        return self._speller
 
     def mentions(self, doc_id: str, token: str) -> bool:
         """Whether any indexed text of the document (its title included) contains the word."""
@@ -136,10 +174,17 @@ class KeywordIndex:
         cache[key] = value
 
 
+MIN_CORRECTED = 4  # shorter tokens are codes and abbreviations, not misspellings
 CACHE_TEXTS = 5_000  # passages whose tokens are kept between questions (tens of MB at most)
 
 # Endings that make a word from another one the stemmer leaves alone: slow-er, rule-r, old-est.
 _DERIVATIONS = ("er", "r", "est", "st", "ers", "rs", "ly")
+
+
+def _verbosity():
+    from symspellpy import Verbosity
+
+    return Verbosity.TOP
 
 
 def _indexed_text(chunk: Chunk) -> str:

@@ -25,6 +25,7 @@ class Sentence:
 
     text: str  # a substring of the passage text, so of its page
     score: float
+    reader: float | None = None  # a reader's score that it answers, when a reader is set
 
 
 @dataclass(frozen=True)

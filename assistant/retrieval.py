@@ -19,15 +19,13 @@ from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
 RRF_K = 60  # the usual constant: rank 1 scores 1/61, rank 10 scores 1/70
-# Word coverage added to the fused score of the top RESCORE_DEPTH (eval/: page hit@5 up 1-2 points)
+# Word coverage added to the fused score of the top RESCORE_DEPTH (eval/decisions.md: retrieval)
 RESCORE_DEPTH = 30
 PASSAGE_WEIGHT = 0.02  # x the share of the question's weight in the passage
 SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 # The top three stay as ranked: the answer and the refusal read them, and a page's second
 # passage there often holds the answer. Below them another page comes before a further passage
-# of a page already listed (eval/: blind heldout2-21 page hit@5 0.846 -> 0.856, key facts
-# 0.503 -> 0.504, one refusal fewer; dropping every repeat instead, or merging a page's
-# passages into one, gave 0.862 but lost key facts, 0.503 -> 0.479 and 0.475).
+# of a page already listed (eval/decisions.md: retrieval).
 KEEP_AS_RANKED = 3
 # For a question about the programme's timeline: its milestones of the period get the best score
 # rank fusion can give (the best-matching one in full, the others a little less), or twice that
@@ -36,8 +34,7 @@ KEEP_AS_RANKED = 3
 PUBLICATION_PRIORITY = 0.5
 # A follow-up's own words against those of the earlier question it leans on, in keyword search:
 # "And for a child, what is the phone number?" asks about another page than the question before
-# (eval/, follow-ups of heldout2-13: page hit@5 0.742 at weight 1, 0.823 at 0.3, 0.823 at 0.4
-# and 0.790 at 0.5; everyday14-15: 5 of 8 at 1 and 0.4, 4 of 8 at 0.3).
+# (eval/decisions.md: retrieval).
 CONTEXT_WEIGHT = 0.4
 
 # Words that make a question one about the programme itself, whose timeline answers by period.
@@ -140,14 +137,11 @@ class Retriever:
         dense_k: int = 30,
         keyword_k: int = 30,
         dense_weight: float = 1.0,
-        # BM25 finds the right page more often on these reports (eval/): dense search mostly
+        # BM25 finds the right page more often on these reports: dense search mostly
         # breaks its ties and adds passages it misses.
         keyword_weight: float = 6.0,
         # Each passage of a page that BM25 ranks high as a whole gets that page's place too: a
-        # question's words are often spread over a page's passages (eval/: blind heldout2-22
-        # page hit@5 0.859 -> 0.868, MRR 0.690 -> 0.715 at 6; 0.864 and 0.708 at 4, 0.865 and
-        # 0.714 at 8; everyday MRR 0.489 -> 0.537; tuning page hit@5 0.941 -> 0.951, MRR
-        # 0.822 -> 0.804).
+        # question's words are often spread over a page's passages (eval/decisions.md).
         page_weight: float = 6.0,
     ) -> None:
         self.store = store
@@ -175,14 +169,15 @@ class Retriever:
         """The top `k` passages for `query`. `context`, the earlier question a follow-up leans
         on, is searched with it, its own words weighing CONTEXT_WEIGHT in keyword search."""
         filters = filters or Filters()
+        versions = self.store.committed_versions()
+        index = self.keyword_index(versions)
+        query = index.corrected_text(query)  # misspelt words meet the indexed ones
         own = tokens(query)
         # "And what happened in 2017?" after "Which milestones are there before 2005?" asks
         # about 2017: the follow-up's own period wins over the earlier question's.
         period = find_period(query) or (find_period(context) if context else None)
         if context:
             query = with_earlier(query, context)
-        versions = self.store.committed_versions()
-        index = self.keyword_index(versions)
         result = Retrieval(query, tokens(query), period, index)
         if not len(index):
             return result
@@ -276,9 +271,8 @@ class Retriever:
 
         A year in any other question ("B9 permits in 2009", "the Oba's 2018 declaration")
         dates what is asked, not when it was published: the figures for 2009 are in a report
-        of 2010, and favouring publications of 2009 ranked the right page lower (eval/: MRR
-        0.754 without that bonus against 0.736 with it on the tuning set, 0.623 against 0.620
-        on heldout2-6, equal on heldout7-8).
+        of 2010, and favouring publications of 2009 ranked the right page lower
+        (eval/decisions.md: retrieval).
         """
         best = (self.dense_weight + self.keyword_weight) / (RRF_K + 1)
         milestones = sorted(

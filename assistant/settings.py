@@ -9,16 +9,20 @@ from typing import Any
 from vectorstore.settings import load_settings, setting
 
 BACKEND_NAMES = ("extractive", "openai", "ollama", "llamacpp")
+JUDGE_NAMES = ("fitted", "rules")  # assistant.judging.JUDGES
 
 
 @dataclass(frozen=True)
 class AssistantSettings:
     backend: str = setting("extractive", "Answer backend.", choices=BACKEND_NAMES)
     top_k: int = setting(6, "Passages given to the answerer.", minimum=1)
+    judge: str = setting(
+        "rules", "What decides whether the passages answer the question.", choices=JUDGE_NAMES
+    )
     min_score: float = setting(
         -1.0,
-        "Evidence threshold below which the answer says the sources don't cover it "
-        "(-1 means the calibrated default).",
+        "The judge's score below which the answer says the sources don't cover it "
+        "(-1 means the threshold it was calibrated with).",
     )
     llm_model: str = setting("", "Model name for the openai/ollama backends.")
     llm_base_url: str = setting(

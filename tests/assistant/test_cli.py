@@ -22,7 +22,7 @@ from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWER_KEYS = {"answer", "refused", "sources"}
+ANSWER_KEYS = {"answer", "refused", "why", "sources"}  # why: the judge's reasons
 SOURCE_KEYS = {"n", "kind", "id", "title", "year", "page", "page_label", "quote", "url"}
 BROKERS = "How did brokers recruit kidney donors?"
 FOLLOW_UP = "And what does it recommend?"
@@ -98,6 +98,7 @@ def test_json_prints_one_object_with_the_promised_keys(data_dir: Path, tmp_path:
     out = json.loads(lines[0])
     assert set(out) == ANSWER_KEYS
     assert out["refused"] is False
+    assert out["why"] and all(isinstance(w, str) and w for w in out["why"])
     assert out["sources"]
     assert all(set(s) == SOURCE_KEYS for s in out["sources"])
     first = out["sources"][0]

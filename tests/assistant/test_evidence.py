@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from assistant.evidence import (
-    lacks_a_count_for_the_year,
-    lacks_the_contact,
-    lacks_the_quantity,
-    lacks_the_succession,
-    matches_only_the_topic,
     name_like,
     names_an_absent_subject,
     names_an_absent_year,
     question_parts,
     strength,
+)
+from assistant.judging.asked import (
+    lacks_a_count_for_the_year,
+    lacks_the_contact,
+    lacks_the_quantity,
+    lacks_the_succession,
 )
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period
@@ -44,28 +45,6 @@ def index_over(texts: list[str]) -> KeywordIndex:
 
 def passages(texts: list[str]) -> list[set[str]]:
     return [set(tokens(t)) for t in texts]
-
-
-def test_passages_about_the_topic_but_not_the_question_are_caught() -> None:
-    index = index_over(PROGRAMME)
-    query = tokens("What is the annual budget of the ICMPD Anti-Trafficking Programme?")
-
-    assert matches_only_the_topic(query, passages(PROGRAMME), index)
-
-
-def test_a_passage_holding_the_specific_words_is_not_topic_only() -> None:
-    texts = [*PROGRAMME[:2], "The ICMPD Anti-Trafficking Programme has an annual budget."]
-    index = index_over(texts)
-    query = tokens("What is the annual budget of the ICMPD Anti-Trafficking Programme?")
-
-    assert not matches_only_the_topic(query, passages(texts), index)
-
-
-def test_a_question_fully_shared_by_every_passage_is_not_topic_only() -> None:
-    index = index_over(PROGRAMME)
-    query = tokens("ICMPD Anti-Trafficking Programme")
-
-    assert not matches_only_the_topic(query, passages(PROGRAMME), index)
 
 
 def test_a_year_no_passage_mentions_or_dates_from_is_absent() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from assistant.backends import get_backend
-from assistant.backends.extractive import MAX_SENTENCES, PER_PASSAGE, ExtractiveBackend
+from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE, RELATIVE
+from assistant.backends.extractive import ExtractiveBackend
 from assistant.citations import split_claims
 from assistant.prompt import Passage, Prompt, Sentence
 from assistant.settings import AssistantSettings
@@ -37,7 +38,7 @@ def answer(p: Prompt) -> str:
 def test_best_sentences_first_each_followed_by_its_marker() -> None:
     p = prompt(
         passage(
-            1, ("Shelters opened in Tirana.", 0.4), ("The mechanism was piloted in 2008.", 0.9)
+            1, ("Shelters opened in Tirana.", 0.55), ("The mechanism was piloted in 2008.", 0.9)
         ),
         passage(2, ("Caseworkers met victims at the border.", 0.7)),
     )
@@ -66,7 +67,7 @@ def test_every_sentence_is_verbatim_from_the_passage_it_cites() -> None:
 def test_at_most_three_sentences_and_two_per_passage() -> None:
     topics = ["shelters", "hotlines", "brokers", "courts", "inspectors"]
     many = [(f"The report covers {w} in detail.", 0.9 - i / 100) for i, w in enumerate(topics)]
-    p = prompt(passage(1, *many), passage(2, ("Another source says something else.", 0.5)))
+    p = prompt(passage(1, *many), passage(2, ("Another source says something else.", 0.8)))
 
     markers = re.findall(r"\[(\d+)\]", answer(p))
 
@@ -82,7 +83,7 @@ def test_a_milestone_is_quoted_once_not_split_into_its_statement_and_its_titles(
         ("Related publications: Training Manual for Law Enforcement Officers (2014).", 0.8),
         kind="milestone",
     )
-    p = prompt(record, passage(2, ("Another source says something else.", 0.5)))
+    p = prompt(record, passage(2, ("Another source says something else.", 0.8)))
 
     text = answer(p)
 
@@ -94,13 +95,23 @@ def test_a_near_duplicate_of_a_chosen_sentence_is_skipped() -> None:
     p = prompt(
         passage(1, ("The referral mechanism was piloted in Albania in 2008.", 0.9)),
         passage(2, ("The referral mechanism was piloted in Albania in 2008 too.", 0.85)),
-        passage(3, ("Caseworkers accompanied returning victims.", 0.3)),
+        passage(3, ("Caseworkers accompanied returning victims.", 0.8)),
     )
 
     assert answer(p) == (
         "The referral mechanism was piloted in Albania in 2008. [1] "
         "Caseworkers accompanied returning victims. [3]"
     )
+
+
+def test_a_sentence_scoring_far_below_the_best_is_left_out() -> None:
+    """At most two sentences add to the first, each scoring RELATIVE of the best or more."""
+    p = prompt(
+        passage(1, ("The mechanism was piloted in 2008.", 0.9)),
+        passage(2, ("Caseworkers met victims at the border.", 0.9 * RELATIVE * 0.9)),
+    )
+
+    assert answer(p) == "The mechanism was piloted in 2008. [1]"
 
 
 def test_a_lower_ranked_passage_needs_a_better_match_to_go_first() -> None:

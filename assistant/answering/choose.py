@@ -1,0 +1,90 @@
+"""Which passage sentences make the answer: first the one stating what was asked, then at most
+two that add to it, never a piece of page furniture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answering.junk import is_junk
+from assistant.answering.mend import without_heading
+from assistant.evidence import question_parts
+from assistant.judging.asked import asked_kind, gives
+from assistant.prompt import Prompt
+from assistant.text import tokens
+from vectorstore.records import MILESTONE
+
+MAX_SENTENCES = 3
+PER_PASSAGE = 2
+PER_RECORD = 1  # a milestone is one dated statement; its list of related titles is no second fact
+RANK_DECAY = 0.85  # a sentence of the 2nd passage needs a better match to beat the 1st's
+# A sentence giving the asked kind of answer leads if it scores this share of the best.
+LEAD_SHARE = 0.5
+# A further sentence must score this share of the best: calibrated on the training sets.
+RELATIVE = 0.5
+SHORT = 3  # content words; a question this short asks what the question it follows asked
+
+
+@dataclass(frozen=True)
+class Choice:
+    n: int  # the passage's marker
+    text: str
+    score: float
+    words: frozenset[str]
+
+
+def candidates(prompt: Prompt) -> list[Choice]:
+    """Every sentence worth considering, best first; junk is left out."""
+    out = []
+    for rank, passage in enumerate(prompt.passages):
+        weight = RANK_DECAY**rank
+        for sentence in passage.sentences:
+            first = rank == 0 and sentence is passage.sentences[0]
+            text = without_heading(sentence.text)
+            if (sentence.score > 0 or first) and not is_junk(text, passage.title):
+                score = sentence.score * weight + 1e-6 * weight
+                out.append(Choice(passage.n, text, score, frozenset(tokens(text))))
+    return sorted(out, key=lambda c: -c.score)
+
+
+def choose(prompt: Prompt) -> list[Choice]:
+    """The answer's sentences in reading order of importance."""
+    pool = candidates(prompt)
+    if not pool:
+        return []
+    asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
+    kind = asked_kind(asked)
+    best = pool[0].score
+    limits = {p.n: PER_RECORD if p.kind == MILESTONE else PER_PASSAGE for p in prompt.passages}
+    chosen: list[Choice] = []
+
+    def take(c: Choice) -> bool:
+        taken = sum(x.n == c.n for x in chosen)
+        if c in chosen or taken >= limits[c.n] or any(_similar(c.words, x.words) for x in chosen):
+            return False
+        chosen.append(c)
+        return True
+
+    lead = next(
+        (c for c in pool if c.score >= LEAD_SHARE * best and gives(kind, asked, c.text)), pool[0]
+    )
+    take(lead)
+    for part in question_parts(prompt.question):  # one sentence per part of a compound question
+        words = set(tokens(part))
+        part_kind = asked_kind(part)
+        scored = [
+            (len(words & c.words) / max(len(words), 1) * c.score, c)
+            for c in pool
+            if gives(part_kind, part, c.text)
+        ]
+        top = max(scored, key=lambda s: s[0], default=None)
+        if top and top[0] > 0 and not any(words & x.words == words & top[1].words for x in chosen):
+            take(top[1])
+    for c in pool:
+        if len(chosen) >= MAX_SENTENCES or c.score < RELATIVE * best:
+            break
+        take(c)
+    return chosen[:MAX_SENTENCES]
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) > 0.6

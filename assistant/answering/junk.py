@@ -1,0 +1,59 @@
+"""Sentences that are page furniture, not statements: headings, contents lines, references,
+DOIs and citation notices, rows of bare figures, text in another language."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+
+from assistant.answering.mend import without_heading
+
+_HEADING = re.compile(
+    r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|(?:chapter|section|annex|part)\s+\w+[.:]?)\s+[A-Z]", re.I
+)
+_CONTENTS = re.compile(r"(?:\.\s?){4,}|…{2,}|\s\.{3,}\s*\d+\s*$")
+_DOI = re.compile(r"\bdoi\b|\b10\.\d{4,9}/\S+|please cite this|\bISBN\b|\bISSN\b|©", re.I)
+_REFERENCE = re.compile(
+    r"^[A-Z][\w'’-]+,\s+(?:[A-Z]\.\s?){1,3}(?:,|&|and|\()"  # "Smith, J. (2019)"
+    r"|\bet al\.?,?\s*\(?\d{4}\)?[.,]"  # "Smith et al. (2019)."
+    r"|\(\d{4}\)\.\s+[A-Z][^.]{5,}\.\s+(?:[A-Z][\w ]+,\s*)?\d+\s*\(\d+\)"  # "(2019). Title. J 12(3)"
+    r"|\b(?:retrieved from|available at|accessed on)\b"
+    r"|\bvol\.\s*\d+|\bpp\.\s*\d+",
+    re.I,
+)
+_NUMBER = re.compile(r"\d[\d.,%]*")
+_ALPHA_WORD = re.compile(r"[A-Za-z]{3,}")
+# Function words that tell the language of a sentence; English is the reports' and the users'.
+_WORDS = json.loads(
+    resources.files("assistant.answering").joinpath("function_words.json").read_text("utf-8")
+)
+_ENGLISH, _OTHER = frozenset(_WORDS["english"]), frozenset(_WORDS["other"])
+
+
+def junk_kind(sentence: str, title: str = "") -> str | None:
+    """The kind of junk the sentence is, or None for a statement worth reading."""
+    text = sentence.strip()
+    words = re.findall(r"[A-Za-zÀ-ÿ]+", text)
+    if _DOI.search(text):
+        return "doi or citation notice"
+    if _CONTENTS.search(text):
+        return "contents line"
+    if _REFERENCE.search(text):
+        return "reference"
+    if _HEADING.match(text) and without_heading(text) == text:
+        return "heading"
+    numbers = _NUMBER.findall(text)
+    if len(numbers) >= 3 and len(_ALPHA_WORD.findall(text)) < 1.5 * len(numbers):
+        return "row of figures"
+    lowered = [w.lower() for w in words]
+    other = sum(w in _OTHER for w in lowered)
+    if other >= 2 and other > sum(w in _ENGLISH for w in lowered):
+        return "another language"
+    if title and len(title) > 12 and text.lower().startswith(title.lower()):
+        return "running header"
+    return None
+
+
+def is_junk(sentence: str, title: str = "") -> bool:
+    return junk_kind(sentence, title) is not None

@@ -1,0 +1,52 @@
+"""A logistic regression over the features, fitted by `python -m assistant.eval fit` and
+shipped as weights.json; its threshold was set for a target false-refusal rate."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+from assistant.judging import Verdict
+from assistant.judging.features import describe
+
+WEIGHTS = "weights.json"
+REASONS = 2  # the strongest contributions named in a verdict
+
+
+class FittedJudge:
+    name = "fitted"
+
+    def __init__(self, weights: Mapping, threshold: float | None = None) -> None:
+        self.features: list[str] = list(weights["features"])
+        self.mean = list(weights["mean"])
+        self.scale = list(weights["scale"])
+        self.coef = list(weights["coef"])
+        self.intercept = float(weights["intercept"])
+        self.threshold = float(weights["threshold"] if threshold is None else threshold)
+
+    @classmethod
+    def load(cls, path: Path | None = None, threshold: float | None = None) -> FittedJudge:
+        if path is None:
+            text = resources.files("assistant.judging").joinpath(WEIGHTS).read_text("utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        return cls(json.loads(text), threshold)
+
+    def judge(self, features: Mapping[str, float]) -> Verdict:
+        # A feature missing here (no reader set) takes its training mean: it adds nothing.
+        parts = [
+            (c * (features.get(f, m) - m) / s, f)
+            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        ]
+        z = self.intercept + sum(p for p, _ in parts)
+        score = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        answers = score >= self.threshold
+        pushed = sorted((p for p in parts if p[0] and (p[0] > 0) == answers), reverse=answers)
+        mean = dict(zip(self.features, self.mean, strict=True))
+        reasons = tuple(
+            describe(f, features.get(f, mean[f]) > mean[f]) for _, f in pushed[:REASONS]
+        )
+        return Verdict(round(score, 4), answers, reasons)

@@ -1,0 +1,131 @@
+"""The answer a person reads: the sentence stating the asked fact first, no page furniture, and
+extraction artefacts mended for display while each quote stays verbatim on its page."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.choose import choose
+from assistant.answering.junk import junk_kind
+from assistant.answering.mend import mend, without_heading
+from assistant.prompt import Passage, Prompt, Sentence
+
+
+def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Passage:
+    return Passage(
+        n=n,
+        kind="publication",
+        title=title,
+        year=2010,
+        page=n,
+        page_label=None,
+        text=" ".join(t for t, _ in scored),
+        score=1.0 / n,
+        sentences=tuple(Sentence(t, s) for t, s in sorted(scored, key=lambda x: -x[1])),
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("3.1 Referral mechanisms and their partners", "heading"),
+        ("Contents .......... 12", "contents line"),
+        ("Please cite this article as: Smith, J. Trafficking.", "doi or citation notice"),
+        ("Available online at https://doi.org/10.1016/j.chiabu.2019.1", "doi or citation notice"),
+        ("Smith, J. (2019). Labour and trafficking. Journal of Crime, 12(3), 1-20.", "reference"),
+        ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
+        ("La trata de personas en el contexto de la migración laboral.", "another language"),
+    ],
+)
+def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
+    assert junk_kind(sentence) == kind
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The helpline number is 08000 121 700 and it is open every day.",
+        "In 2014 and 2015 about 6,250 presumed victims were estimated per year.",
+        "Article 273f of the Criminal Code sets a maximum sentence of 12 years.",
+        "2014: ICMPD joined ICAT.",
+    ],
+)
+def test_statements_are_not_junk(sentence: str) -> None:
+    assert junk_kind(sentence) is None
+
+
+def test_artefacts_are_mended_for_display() -> None:
+    raw = "It was 'attractive'.”84 Police found 122 , 759 euros; victims12 were traf- ficking."
+
+    assert mend(raw) == (
+        "It was 'attractive'.” Police found 122,759 euros; victims were trafficking."
+    )
+
+
+def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote() -> None:
+    sentence = "2.2 Incidents, investigation and prosecution Although the law is clear, few cases."
+
+    assert without_heading(sentence) == "Although the law is clear, few cases."
+    assert without_heading(sentence) in sentence
+    assert junk_kind(without_heading(sentence)) is None
+
+
+def test_mending_keeps_figures_codes_and_compounds() -> None:
+    text = "In 2015, 1,234 B9 permits and short- and long-term visas (Art. 5) were issued."
+
+    assert mend(text) == text
+
+
+def test_the_sentence_giving_the_asked_count_leads() -> None:
+    p = Prompt(
+        "How many victims were identified in 2015?",
+        "How many victims were identified in 2015?",
+        (
+            passage(
+                1,
+                ("Victims were identified by police and NGOs in that year.", 0.9),
+                ("In 2015 a total of 1,321 victims were identified.", 0.6),
+            ),
+        ),
+    )
+
+    assert choose(p)[0].text == "In 2015 a total of 1,321 victims were identified."
+
+
+def test_junk_is_never_chosen_and_weak_sentences_are_left_out() -> None:
+    p = Prompt(
+        "What does the referral mechanism do?",
+        "What does the referral mechanism do?",
+        (
+            passage(
+                1,
+                ("2.1 Referral mechanism overview", 0.95),
+                ("The referral mechanism links victims to support services.", 0.8),
+                ("Shelters opened in several towns.", 0.1),
+            ),
+        ),
+    )
+
+    assert [c.text for c in choose(p)] == [
+        "The referral mechanism links victims to support services."
+    ]
+
+
+def test_a_compound_question_gets_a_sentence_for_each_part() -> None:
+    p = Prompt(
+        "When was the office opened, and who leads the office?",
+        "When was the office opened, and who leads the office?",
+        (
+            passage(
+                1,
+                ("The office was opened by the ministry after long talks.", 0.9),
+                ("The office opened in March 2011.", 0.5),
+            ),
+            passage(2, ("Maria Novak leads the office as national coordinator.", 0.3)),
+        ),
+    )
+
+    texts = [c.text for c in choose(p)]
+
+    assert "The office opened in March 2011." in texts
+    assert "Maria Novak leads the office as national coordinator." in texts

@@ -1,0 +1,121 @@
+"""The judge seam: features in, a verdict with its reasons out; the shipped weights load; a
+fit sets its threshold for the false-refusal rate asked; misspelt words meet the index."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.judging import get_judge
+from assistant.judging.features import FEATURES, features
+from assistant.judging.fitted import FittedJudge
+from assistant.judging.fitting import fit_judge
+from assistant.prompt import Passage, Prompt
+from assistant.retrieval import Candidate, Retrieval
+from assistant.text import tokens
+from tests.assistant.test_evidence import PROGRAMME, index_over
+
+WEIGHTS = {
+    "features": ["coverage", "unknown_name", "reader"],
+    "mean": [0.5, 0.1, 0.5],
+    "scale": [0.2, 0.3, 0.2],
+    "coef": [2.0, -3.0, 1.0],
+    "intercept": 0.0,
+    "threshold": 0.5,
+}
+
+
+def test_a_verdict_gives_its_score_and_the_reasons_that_pushed_it() -> None:
+    judge = FittedJudge(WEIGHTS)
+
+    refused = judge.judge({"coverage": 0.3, "unknown_name": 1.0, "reader": 0.5})
+    answered = judge.judge({"coverage": 0.9, "unknown_name": 0.0, "reader": 0.5})
+
+    assert not refused.answers and refused.score < 0.5
+    assert refused.reasons[0] == "the question names something no indexed text mentions"
+    assert answered.answers and answered.score > 0.5
+    assert answered.reasons[0] == "the best passages hold what the question says"
+
+
+def test_an_absent_feature_such_as_no_reader_adds_nothing() -> None:
+    judge = FittedJudge(WEIGHTS)
+    base = {"coverage": 0.6, "unknown_name": 0.0}
+
+    assert judge.judge(base).score == judge.judge({**base, "reader": 0.5}).score
+    assert judge.judge({**base, "reader": 0.9}).score > judge.judge(base).score
+
+
+def test_the_shipped_weights_load_and_use_only_known_features() -> None:
+    judge = get_judge("fitted")
+
+    assert set(judge.features) <= set(FEATURES)
+    assert 0 < judge.threshold < 1
+    assert get_judge("fitted", threshold=0.3).threshold == 0.3
+
+
+def test_an_unknown_judge_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="fitted, rules"):
+        get_judge("oracle")
+
+
+def test_a_fit_meets_its_false_refusal_target_and_reports_unused_features() -> None:
+    rng = random.Random(0)
+    rows, labels = [], []
+    for _ in range(400):
+        answerable = rng.random() < 0.7
+        coverage = rng.gauss(0.7 if answerable else 0.35, 0.15)
+        rows.append({"coverage": coverage, "words": rng.random()})
+        labels.append(answerable)
+
+    weights, report = fit_judge(rows, labels, ["coverage", "words", "reader"], 0.05, compare=False)
+
+    assert weights["features"] == ["coverage", "words"]  # no row has a reader score
+    assert report["chosen"]["false_refusal_rate"] <= 0.05
+    assert report["chosen"]["refusal_recall"] > 0.5
+    judge = FittedJudge(weights)
+    assert judge.judge({"coverage": 0.9, "words": 0.5}).answers
+    assert not judge.judge({"coverage": 0.1, "words": 0.5}).answers
+
+
+def test_misspelt_words_are_matched_to_the_indexed_vocabulary() -> None:
+    index = index_over(["The referral mechanism protects trafficking victims in domestic work."])
+
+    corrected = index.corrected(tokens("referal of traficking victims in domestc work"))
+
+    assert corrected == tokens("referral of trafficking victims in domestic work")
+    assert index.unknown(index.corrected(tokens("Zealand"))) == ["zealand"]
+
+
+def specific(texts: list[str], question: str) -> float:
+    """The 'specific' feature of passages `texts` for `question` (was matches_only_the_topic)."""
+    index = index_over(texts)
+    chunks = [c for c in index.chunks if c.text in texts]
+    retrieval = Retrieval(question, tokens(question), None, index, [Candidate(c) for c in chunks])
+    passages = tuple(
+        Passage(i + 1, c.kind, c.title, c.year, c.page, None, c.text, 1.0)
+        for i, c in enumerate(chunks)
+    )
+    return features(retrieval, Prompt(question, question, passages), question)["specific"]
+
+
+def test_passages_about_the_topic_but_not_the_question_hold_none_of_its_specific_words() -> None:
+    question = "What is the annual budget of the ICMPD Anti-Trafficking Programme?"
+    topic = PROGRAMME
+    answering = [*PROGRAMME[:2], "The ICMPD Anti-Trafficking Programme has an annual budget."]
+
+    assert specific(topic, question) == 0.0
+    assert specific(answering, question) == 1.0
+    assert specific(topic, "ICMPD Anti-Trafficking Programme") == 1.0  # all shared: topic is all
+
+
+def test_the_rules_baseline_refuses_on_any_veto_and_names_it() -> None:
+    judge = get_judge("rules")
+
+    vetoed = judge.judge({"strength": 0.9, "lacks_contact": 1.0})
+    answered = judge.judge({"strength": 0.9, "specific": 1.0})
+
+    assert not vetoed.answers and vetoed.reasons == (
+        "no passage holds the contact detail asked for",
+    )
+    assert answered.answers and answered.score == 0.9
