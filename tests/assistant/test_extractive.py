@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.backends import get_backend
 from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE, RELATIVE
+from assistant.backends import get_backend
 from assistant.backends.extractive import ExtractiveBackend
 from assistant.citations import split_claims
 from assistant.prompt import Passage, Prompt, Sentence
