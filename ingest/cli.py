@@ -61,6 +61,25 @@ class TqdmProgress(Progress):
                 bar.close()
 
 
+class LineProgress(Progress):
+    """One line per document started and finished, for logs and pipes, where bars are noise."""
+
+    def documents(self, total: int) -> None:
+        self.total, self.count = total, 0
+
+    def document_started(self, source: Source) -> None:
+        self.count += 1
+        where = source.origin if source.origin != source.doc_id else ""
+        named = f"{where} (id {source.doc_id})" if where else source.doc_id
+        click.echo(f"[{self.count}/{self.total}] started  {named}", err=True)
+
+    def document_finished(self, report: DocReport) -> None:
+        click.echo(f"finished {report.line()}", err=True)
+
+    def close(self) -> None:
+        return None
+
+
 class Context:
     """Built once per command from options and environment; only the CLI constructs things."""
 
@@ -76,8 +95,11 @@ class Context:
             self._store = open_store(self.store_settings)
         return self._store
 
-    def pipeline(self) -> tuple[Pipeline, TqdmProgress]:
-        progress = TqdmProgress(enabled=not self.quiet and sys.stderr.isatty())
+    def pipeline(self) -> tuple[Pipeline, TqdmProgress | LineProgress]:
+        if self.quiet or sys.stderr.isatty():
+            progress: TqdmProgress | LineProgress = TqdmProgress(enabled=not self.quiet)
+        else:
+            progress = LineProgress()
         return Pipeline(self.store, self.settings, self.store_settings.data_dir, progress), progress
 
     def run(self, work: Callable[[Pipeline], RunReport]) -> None:
