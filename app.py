@@ -253,11 +253,6 @@ def build_app(services: Services) -> gr.Blocks:
             return event.value["text"]
 
         answering(chatbot.example_select(pick_example, None, box).then, chat.respond, asking)
-        stop.click(
-            chat.stop, exchanges, [chatbot, exchanges], cancels=running, show_progress="hidden"
-        ).then(idle, None, toggles, show_progress="hidden").then(
-            keep, exchanges, kept, show_progress="hidden"
-        )
         clear.click(chat.clear, None, answered).then(keep, exchanges, kept)
 
         def liked(done: list, event: gr.LikeData) -> tuple:
@@ -291,6 +286,13 @@ def build_app(services: Services) -> gr.Blocks:
             ).then,
             chat.respond,
             asking,
+        )
+
+        # After every answering event is defined: Stop cancels whichever is running.
+        stop.click(
+            chat.stop, exchanges, [chatbot, exchanges], cancels=running, show_progress="hidden"
+        ).then(idle, None, toggles, show_progress="hidden").then(
+            keep, exchanges, kept, show_progress="hidden"
         )
 
         def refresh() -> tuple:

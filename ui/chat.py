@@ -236,9 +236,10 @@ class ChatHandlers:
     ) -> Feedback | None:
         """A thumb on the assistant message at `index` -> a stored Feedback (None: nothing to
         rate, e.g. an error message or a thumb taken back)."""
-        turn = (index[0] if isinstance(index, tuple | list) else int(index)) // 2
+        position = index[0] if isinstance(index, tuple | list) else int(index)
+        turn, is_question = divmod(position, 2)[0], position % 2 == 0  # question, answer, ...
         done = list(exchanges or [])
-        if liked not in (True, False) or not 0 <= turn < len(done):
+        if liked not in (True, False) or is_question or not 0 <= turn < len(done):
             return None
         answer = done[turn].answer
         if answer is None:

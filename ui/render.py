@@ -208,7 +208,7 @@ def library_html(docs: list[DocumentInfo], pdf_ids: Iterable[str] = ()) -> str:
             "<tr>"
             f'<td><div class="atp-doc-title">{title}</div>'
             f'<div class="atp-doc-id">{esc(d.id)}</div></td>'
-            f"<td>{esc(d.year or '—')}</td><td>{esc(d.doc_type)}</td>"
+            f"<td{_basis(d.year_basis)}>{esc(d.year or '—')}</td><td>{esc(d.doc_type)}</td>"
             f"<td class='atp-num'>{esc(d.pages or '—')}</td><td class='atp-num'>{d.chunks}</td>"
             f"<td class='atp-nowrap'>{esc(_when(d.ingested_at))}</td>"
             f"<td>{empty}</td><td>{esc('; '.join(notes))}</td>"
@@ -231,6 +231,11 @@ def library_html(docs: list[DocumentInfo], pdf_ids: Iterable[str] = ()) -> str:
         f'<div class="atp-table-wrap"><table class="atp-library"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _basis(year_basis: str) -> str:
+    """Where the year was read, as the year cell's tooltip."""
+    return f' title="year from {esc(year_basis)}"' if year_basis else ""
 
 
 def _when(stamp: str) -> str:

@@ -23,7 +23,6 @@ def theme() -> gr.themes.Base:
         body_background_fill_dark="#0b1220",
         block_radius="12px",
         color_accent="*primary_700",
-        color_accent_dark="*primary_300",
         color_accent_soft_dark="*primary_800",
         body_text_color_subdued="*neutral_600",
         body_text_color_subdued_dark="*neutral_300",
@@ -70,12 +69,15 @@ CSS = """
   --atp-ok-bg: #064e3b; --atp-ok-fg: #d1fae5; --atp-ok-border: #047857;
   --atp-warnbox-bg: #451a03; --atp-warnbox-fg: #fef3c7; --atp-warnbox-border: #92400e;
   --atp-err-bg: #450a0a; --atp-err-fg: #fee2e2; --atp-err-border: #991b1b; }
+/* Soft has one accent for both themes; the light one is too dark on the dark page. */
+.dark { --color-accent: #5eead4 !important; }
 .gradio-container { width: 100% !important; max-width: 1280px !important; margin: 0 auto !important; }
-#atp-header { padding: 14px 20px; border-radius: 14px; color: #fff;
+#atp-header { padding: 10px 18px; border-radius: 14px; color: #fff;
   background: linear-gradient(120deg, #0f3d56 0%, #0f766e 100%); margin-bottom: 4px; }
-#atp-header h1 { margin: 0 0 4px 0; font-size: 1.5rem; color: #fff; font-weight: 650; }
-#atp-header p { margin: 0; color: #e6f6f4; font-size: 0.95rem; max-width: 900px; }
-#atp-status { min-height: 0; }
+#atp-header h1 { margin: 0 0 2px 0; font-size: 1.35rem; color: #fff; font-weight: 650; }
+#atp-header p { margin: 0; color: #e6f6f4; font-size: 0.88rem; max-width: 1100px; }
+#atp-status { min-height: 0; padding-top: 0 !important; padding-bottom: 0 !important; }
+#atp-feedback-note:not(:has(.atp-notice)) { display: none !important; }
 .atp-status { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; font-size: 0.88rem;
   color: var(--atp-fg-2); }
 .atp-pill { background: var(--atp-pill); color: var(--atp-pill-fg); border-radius: 999px;
@@ -164,16 +166,18 @@ table.atp-library td.atp-num { text-align: right; }
 .atp-milestone .atp-quote { background: transparent; border-left: none !important;
   padding: 0 !important; margin: 0 0 6px 0 !important; font-size: 0.95rem; color: var(--atp-fg); }
 #atp-ask-row { align-items: stretch; gap: 8px; }
+/* The conversation fills the screen above the question box, which stays in view. */
+#atp-chat { height: calc(100svh - 390px) !important; min-height: 340px; }
 #atp-result:empty { display: none; }
 /* A phone shows the chat first: a one-line header, and the options under the conversation. */
 @media (max-width: 640px) {
-  .main.fillable.app { padding: 6px 8px !important; }
-  .main.fillable.app .column { gap: 8px !important; }
+  .column { gap: 8px !important; }
   #atp-header { padding: 8px 12px; border-radius: 10px; }
-  #atp-header h1 { font-size: 1.05rem; margin: 0; }
+  #atp-header h1 { font-size: 1rem; margin: 0; white-space: nowrap; overflow: hidden;
+    text-overflow: ellipsis; }
   #atp-header p { display: none; }
   .atp-status { font-size: 0.78rem; gap: 6px; }
-  #atp-chat { height: calc(100svh - 300px) !important; min-height: 280px; }
+  #atp-chat { height: calc(100svh - 330px) !important; min-height: 260px; }
   #atp-ask-row { flex-wrap: nowrap !important; }
   #atp-ask-row > * { min-width: 0 !important; }
   #atp-question { flex-grow: 1 !important; }
@@ -183,6 +187,10 @@ table.atp-library td.atp-num { text-align: right; }
 
 # Gradio's sanitiser removes inline handlers, so one delegated listener serves every answer.
 HEAD = """
+<style>
+/* Gradio scopes the css= rules inside its container; the page's own padding is outside it. */
+@media (max-width: 640px) { .gradio-container .main.fillable.app { padding: 6px 8px !important; } }
+</style>
 <script>
 document.addEventListener("click", async (event) => {
   const button = event.target.closest && event.target.closest("button.atp-copy");

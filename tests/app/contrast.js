@@ -63,7 +63,9 @@
     if (parseFloat(style.opacity) === 0 || el.closest("[aria-hidden=true]")) continue;
     if (el.closest("pre.atp-copytext") || el.closest(".js-plotly-plot")) continue;  // hidden copy text; plotly draws its own
     let fg = parse(placeholder && !own ? getComputedStyle(el, "::placeholder").color : style.color);
-    if (!fg) continue;
+    // Transparent text is an overlay for selecting, not reading (PDF.js's text layer over the
+    // page it drew on a canvas).
+    if (!fg || fg.a === 0) continue;
     const bg = background(el);
     fg = over(fg, bg);
     let opacity = 1;
