@@ -53,7 +53,7 @@ class App:
         self._wait_until_up()
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded CI machine needs long
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited:\n{self.log.read_text(errors='replace')[-3000:]}")
@@ -64,7 +64,7 @@ class App:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"app not up after 120 s:\n{self.log.read_text(errors='replace')}")
+        raise RuntimeError(f"app not up after 300 s:\n{self.log.read_text(errors='replace')}")
 
     def stop(self) -> None:
         stop(self.process)
