@@ -31,7 +31,8 @@ HEADER = f"""
 <h1>{TITLE}</h1>
 <p>Ask about the International Centre for Migration Policy Development's Anti-Trafficking
 Programme (since 2002) and its publications. Every claim in an answer carries a numbered
-citation to the page it comes from: check the quoted passage, or open the PDF at that page.
+citation to the page it comes from: check the quoted passage, or open that page with the
+passage highlighted.
 When the publications don't cover a question, it says so.</p>
 """
 TYPE_HELP = "None ticked means all types."

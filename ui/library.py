@@ -46,7 +46,7 @@ class ProgressBridge(Progress):
         self.report = report
         self.prefix = prefix
         self.total = self.done = 0
-        self.title = ""
+        self.title = self.doc_id = ""
         self.within = 0.0  # how far the current document is, 0..1
         self.chunks_total = self.chunks_seen = 0
         self._context = contextvars.copy_context()
@@ -57,6 +57,7 @@ class ProgressBridge(Progress):
 
     def document_started(self, source: Source) -> None:
         self.title = source.title or source.doc_id
+        self.doc_id = source.doc_id
         self.chunks_total = self.chunks_seen = 0
         self.within = 0.0
         self._show(f"Reading {self.title}")
@@ -64,7 +65,7 @@ class ProgressBridge(Progress):
     def pages_read(self, source: Source, done: int, total: int) -> None:
         # Runs in the parse thread, which may already read the next document: only the
         # current one's pages move the bar.
-        if (source.title or source.doc_id) != self.title or self.chunks_total:
+        if source.doc_id != self.doc_id or self.chunks_total:
             return
         self.within = self.READING * done / max(total, 1)
         self._show(f"Reading {self.title}: page {done} of {total}")
@@ -81,9 +82,11 @@ class ProgressBridge(Progress):
         self._show(f"Embedding {self.title}: {self.chunks_seen} of {self.chunks_total} chunks")
 
     def document_finished(self, report: DocReport) -> None:
-        # The write thread calls this, maybe once the next document has started: leave its
-        # counts alone.
+        # The write thread calls this, maybe once the next document has started: only the
+        # current document's share is reset.
         self.done += 1
+        if report.doc_id == self.doc_id:
+            self.within = 0.0
         self._show(f"{report.status} {report.title or report.doc_id}")
 
     def _show(self, desc: str) -> None:

@@ -42,6 +42,10 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill_hover_dark="#115e59",
         button_primary_text_color_dark="white",
         checkbox_label_text_color_dark="*neutral_100",
+        checkbox_label_background_fill_selected="*primary_700",
+        checkbox_label_background_fill_selected_dark="*primary_700",
+        checkbox_label_text_color_selected="white",
+        checkbox_label_text_color_selected_dark="white",
     )
 
 

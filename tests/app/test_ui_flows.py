@@ -260,6 +260,9 @@ def test_conversation_survives_a_reload_and_feedback_reaches_the_admin(browser, 
     page = open_page(browser, app)
     answer = ask(page, REFERRAL)
     text = answer.locator(".atp-text").inner_text()
+    # Saved once the answer is complete (the browser's copy is encrypted, so only its presence
+    # is visible here).
+    page.wait_for_function("localStorage.getItem('atp-conversation')", timeout=WAIT)
 
     page.reload()
     page.wait_for_selector(".atp-tools", timeout=WAIT)
