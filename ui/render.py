@@ -45,10 +45,13 @@ def preformatted(text: str) -> str:
     return esc(text).replace("\n", "&#10;")
 
 
-def distinctive(question: str, weigh: Weigh | None = None) -> set[str]:
-    """The question's words that carry a match: with the index's IDF as `weigh`, common words
-    go and a long question keeps its rarest third (at most four); without it, every word."""
-    terms = list(dict.fromkeys(tokens(question)))
+def distinctive(
+    question: str, weigh: Weigh | None = None, within: set[str] | None = None
+) -> set[str]:
+    """The question's words that carry a match (those `within` a passage, if given): with the
+    index's IDF as `weigh`, common words go and many words are cut to the rarest third (at
+    most four); without it, every word."""
+    terms = [t for t in dict.fromkeys(tokens(question)) if within is None or t in within]
     if weigh is None or len(terms) <= 1:
         return set(terms)
     ranked = sorted(terms, key=weigh, reverse=True)
@@ -59,7 +62,7 @@ def distinctive(question: str, weigh: Weigh | None = None) -> set[str]:
 
 def highlight(text: str, question: str, weigh: Weigh | None = None) -> str:
     """Escaped text with the words matching the question's distinctive words in <mark>."""
-    wanted = distinctive(question, weigh)
+    wanted = distinctive(question, weigh, set(tokens(text)))
     out, pos = [], 0
     for match in WORD.finditer(text):
         if wanted & set(tokens(match.group())):
