@@ -260,8 +260,9 @@ def build_app(services: Services) -> gr.Blocks:
             entry = chat.rate(done, event.index, event.liked)
             if entry is None:
                 return None, gr.Row(visible=False), "", ""
-            thumb = "👍" if entry.rating == "up" else "👎"
-            return entry, gr.Row(visible=True), "", render.notice_html(f"{thumb} noted.", "ok")
+            said = "helpful" if entry.rating == "up" else "wrong or unhelpful"
+            note = render.notice_html(f"Noted as {said}.", "ok")
+            return entry, gr.Row(visible=True), "", note
 
         def commented(entry, text: str) -> tuple:
             stored = chat.comment(entry, text)

@@ -291,7 +291,7 @@ def feedback_html(entries: Iterable[Feedback]) -> str:
             + (f", {page_text(s['page'], s.get('page_label'))}" if s.get("page") else "")
             for s in e.sources
         )
-        thumb = "👍 up" if e.rating == "up" else "👎 down"
+        thumb = "Up (helpful)" if e.rating == "up" else "Down (wrong or unhelpful)"
         rows.append(
             "<tr>"
             f"<td class='atp-nowrap'>{esc(_when(e.at))}</td>"
