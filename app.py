@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from ingest.catalogue import TYPES
 from ui import render, theme, timeline
-from ui.chat import EXAMPLES, YEAR_MAX, YEAR_MIN, ChatHandlers
+from ui.chat import EXAMPLES, YEAR_MAX, YEAR_MIN, ChatHandlers, conversation_secret, saved
 from ui.library import LibraryHandlers
 from ui.pdfs import pdf_router
 from ui.services import Services
@@ -31,7 +31,8 @@ HEADER = f"""
 <h1>{TITLE}</h1>
 <p>Ask about the International Centre for Migration Policy Development's Anti-Trafficking
 Programme (since 2002) and its publications. Every claim in an answer carries a numbered
-citation to the page it comes from: check the quoted passage, or open the PDF at that page.
+citation to the page it comes from: check the quoted passage, or open that page with the
+passage highlighted.
 When the publications don't cover a question, it says so.</p>
 """
 TYPE_HELP = "None ticked means all types."
@@ -41,11 +42,12 @@ PROGRESS = gr.Progress()
 
 def status(services: Services) -> str:
     """The line under the header: what is indexed and what is running in the background."""
+    can_upload = bool(services.app_settings.admin_password)
     try:
         docs = services.documents()
     except Exception as exc:
-        return render.status_html(None, services.activity, services.warming, str(exc))
-    return render.status_html(docs, services.activity, services.warming)
+        return render.status_html(None, services.activity, services.warming, str(exc), can_upload)
+    return render.status_html(docs, services.activity, services.warming, None, can_upload)
 
 
 def build_app(services: Services) -> gr.Blocks:
@@ -73,10 +75,15 @@ def build_app(services: Services) -> gr.Blocks:
         gr.HTML(HEADER, elem_id="atp-header")
         status_line = gr.HTML(elem_id="atp-status")
         exchanges = gr.State([])
+        # Kept in the browser's localStorage, so a reload keeps the conversation.
+        kept = gr.BrowserState(
+            [], storage_key="atp-conversation", secret=conversation_secret(services.data_dir)
+        )
+        rated = gr.State(None)  # the last thumb given, which a comment is added to
         known_types = gr.State([])  # the type filter's choices as this page last got them
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
-                with gr.Column(scale=3):
+                with gr.Column(scale=3, min_width=300):
                     chatbot = gr.Chatbot(
                         label="Conversation",
                         show_label=False,
@@ -85,10 +92,20 @@ def build_app(services: Services) -> gr.Blocks:
                         examples=[{"text": q} for q in EXAMPLES],
                         placeholder="Ask a question, or pick an example.",
                         buttons=[],
-                        feedback_options=None,
+                        feedback_options=("Like", "Dislike"),
                         elem_id="atp-chat",
                     )
-                    with gr.Row():
+                    with gr.Row(visible=False, elem_id="atp-feedback") as feedback_row:
+                        comment = gr.Textbox(
+                            label="Thanks. What was right or wrong about it? (optional)",
+                            lines=1,
+                            max_lines=4,
+                            scale=5,
+                            elem_id="atp-comment",
+                        )
+                        send_comment = gr.Button("Send comment", scale=1, min_width=120)
+                    feedback_note = gr.HTML(elem_id="atp-feedback-note")
+                    with gr.Row(elem_id="atp-ask-row"):
                         box = gr.Textbox(
                             placeholder="Ask about the programme or its publications…",
                             show_label=False,
@@ -97,7 +114,17 @@ def build_app(services: Services) -> gr.Blocks:
                             scale=6,
                             elem_id="atp-question",
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1, min_width=90)
+                        send = gr.Button(
+                            "Ask", variant="primary", scale=1, min_width=90, elem_id="atp-ask"
+                        )
+                        stop = gr.Button(
+                            "■ Stop",
+                            variant="stop",
+                            scale=1,
+                            min_width=90,
+                            visible=False,
+                            elem_id="atp-stop",
+                        )
                     with gr.Row():
                         retry = gr.Button("↻ Retry last question", size="sm")
                         clear = gr.Button("✕ Clear conversation", size="sm")
@@ -147,14 +174,18 @@ def build_app(services: Services) -> gr.Blocks:
                                 file_count="multiple",
                                 file_types=[".pdf"],
                                 interactive=not locked,
+                                elem_id="atp-library-files",
                             )
                         with gr.Column(scale=1):
                             title = gr.Textbox(
                                 label="Title (one file only; empty: from the PDF)",
                                 interactive=not locked,
                             )
-                            doc_year = gr.Number(
-                                label="Year", precision=0, value=None, interactive=not locked
+                            doc_year = gr.Textbox(
+                                label="Year",
+                                placeholder="empty: read from the PDF",
+                                max_lines=1,
+                                interactive=not locked,
                             )
                             doc_type = gr.Dropdown(
                                 ["publication", *TYPES],
@@ -165,6 +196,8 @@ def build_app(services: Services) -> gr.Blocks:
                             upload = gr.Button(
                                 "Upload and ingest", variant="primary", interactive=not locked
                             )
+                    # Right under the buttons, where the user is looking when a run ends.
+                    result = gr.HTML(elem_id="atp-result")
                     with gr.Row():
                         remove_id = gr.Dropdown(
                             [], label="Document to remove", scale=3, interactive=not locked
@@ -173,33 +206,75 @@ def build_app(services: Services) -> gr.Blocks:
                             "Remove", variant="stop", scale=1, interactive=not locked
                         )
                         reingest = gr.Button("Re-ingest all", scale=1, interactive=not locked)
-                result = gr.HTML()
+                with gr.Accordion("Feedback on answers", open=False, visible=not locked):
+                    gr.Markdown(
+                        "Thumbs and comments users gave, newest first, with the question, the "
+                        f"answer and its sources (kept in `{library.feedback_file}`)."
+                    )
+                    show_feedback = gr.Button("Show feedback (needs the admin password)")
+                    feedback_table = gr.HTML()
         timer = gr.Timer(3.0)
 
         # -- events ------------------------------------------------------------------------
         options = [backend, year_from, year_to, types]
         chatting = {"concurrency_limit": 4, "show_progress": "minimal"}
+
         # Named endpoints, so scripts (bench/load_test.py) can drive the chat and the library
         # through gradio_client; each client is a session with its own conversation state.
-        send.click(
-            chat.respond,
-            [box, exchanges, *options],
-            [chatbot, exchanges, box],
-            api_name="ask",
-            **chatting,
-        )
-        box.submit(chat.respond, [box, exchanges, *options], [chatbot, exchanges, box], **chatting)
-        for trigger in (retry.click, chatbot.retry):
-            trigger(chat.retry, [exchanges, *options], [chatbot, exchanges, box], **chatting)
-        for trigger in (clear.click, chatbot.clear):
-            trigger(chat.clear, None, [chatbot, exchanges, box])
+        # While an answer runs, Stop takes Ask's place.
+        def busy() -> tuple:
+            return gr.Button(visible=False), gr.Button(visible=True)
+
+        def idle() -> tuple:
+            return gr.Button(visible=True), gr.Button(visible=False)
+
+        def keep(done: list) -> list:
+            return saved(done)
+
+        toggles = [send, stop]
+        asking = [box, exchanges, *options]
+        answered = [chatbot, exchanges, box]
+        running = []
+
+        def answering(event, fn, inputs, **extra):
+            """fn streams an answer after `event`; Stop can cancel it; the result is kept."""
+            started = event(busy, None, toggles, queue=False, show_progress="hidden")
+            run = started.then(fn, inputs, answered, **chatting, **extra)
+            running.append(run)
+            run.then(idle, None, toggles, queue=False, show_progress="hidden").then(
+                keep, exchanges, kept, show_progress="hidden"
+            )
+            return run
+
+        answering(send.click, chat.respond, asking, api_name="ask")
+        answering(box.submit, chat.respond, asking)
+        answering(retry.click, chat.retry, [exchanges, *options])
 
         def pick_example(event: gr.SelectData) -> str:
             return event.value["text"]
 
-        chatbot.example_select(pick_example, None, box).then(
-            chat.respond, [box, exchanges, *options], [chatbot, exchanges, box], **chatting
+        answering(chatbot.example_select(pick_example, None, box).then, chat.respond, asking)
+        clear.click(chat.clear, None, answered).then(keep, exchanges, kept)
+
+        def liked(done: list, event: gr.LikeData) -> tuple:
+            entry = chat.rate(done, event.index, event.liked)
+            if entry is None:
+                return None, gr.Row(visible=False), "", ""
+            said = "helpful" if entry.rating == "up" else "wrong or unhelpful"
+            note = render.notice_html(f"Noted as {said}.", "ok")
+            return entry, gr.Row(visible=True), "", note
+
+        def commented(entry, text: str) -> tuple:
+            stored = chat.comment(entry, text)
+            note = "Comment saved with the answer. Thank you." if stored else "No comment given."
+            return gr.Row(visible=False), "", render.notice_html(note, "ok" if stored else "info")
+
+        chatbot.like(
+            liked, exchanges, [rated, feedback_row, comment, feedback_note], show_progress="hidden"
         )
+        for trigger in (send_comment.click, comment.submit):
+            trigger(commented, [rated, comment], [feedback_row, comment, feedback_note])
+        demo.load(chat.reopen, kept, [chatbot, exchanges], show_progress="hidden")
 
         timeline_tab.select(timeline.figure, None, plot, show_progress="hidden")
         year.change(
@@ -207,9 +282,20 @@ def build_app(services: Services) -> gr.Blocks:
             year,
             [year_info, ask_year],
         )
-        ask_year.click(
-            lambda y: (f"What happened in {y}?", gr.Tabs(selected="chat")), year, [box, tabs]
-        ).then(chat.respond, [box, exchanges, *options], [chatbot, exchanges, box], **chatting)
+        answering(
+            ask_year.click(
+                lambda y: (f"What happened in {y}?", gr.Tabs(selected="chat")), year, [box, tabs]
+            ).then,
+            chat.respond,
+            asking,
+        )
+
+        # After every answering event is defined: Stop cancels whichever is running.
+        stop.click(
+            chat.stop, exchanges, [chatbot, exchanges], cancels=running, show_progress="hidden"
+        ).then(idle, None, toggles, show_progress="hidden").then(
+            keep, exchanges, kept, show_progress="hidden"
+        )
 
         def refresh() -> tuple:
             kinds = doc_types()
@@ -233,7 +319,9 @@ def build_app(services: Services) -> gr.Blocks:
         refreshed = [status_line, table, remove_id, types, known_types]
 
         def do_upload(files, title, year, doc_type, password, progress=PROGRESS):
-            return library.upload(files, title, year, doc_type, password, progress), None
+            """The chosen files stay chosen unless something went in (a wrong password, say)."""
+            html, went_in = library.add_uploads(files, title, year, doc_type, password, progress)
+            return html, (None if went_in else gr.skip())
 
         def do_remove(doc_id, password, progress=PROGRESS):
             return library.remove(doc_id, password, progress)
@@ -242,17 +330,21 @@ def build_app(services: Services) -> gr.Blocks:
             return library.reingest(password, progress)
 
         admin = {"concurrency_limit": 1}
+        into_view = "() => document.getElementById('atp-result')?.scrollIntoView({block: 'center'})"
         upload.click(
             do_upload,
             [files, title, doc_year, doc_type, password],
             [result, files],
             api_name="upload",
             **admin,
-        ).then(refresh, None, refreshed)
+        ).then(None, js=into_view).then(refresh, None, refreshed)
         remove.click(do_remove, [remove_id, password], result, **admin).then(
+            None, js=into_view
+        ).then(refresh, None, refreshed)
+        reingest.click(do_reingest, password, result, **admin).then(None, js=into_view).then(
             refresh, None, refreshed
         )
-        reingest.click(do_reingest, password, result, **admin).then(refresh, None, refreshed)
+        show_feedback.click(library.feedback, password, feedback_table)
         demo.load(refresh, None, refreshed, show_progress="hidden")
         timer.tick(tick, known_types, [status_line, types, known_types], show_progress="hidden")
     demo.queue(default_concurrency_limit=2)

@@ -67,6 +67,25 @@ class TqdmProgress(Progress):
                 bar.close()
 
 
+class LineProgress(Progress):
+    """One line per document started and finished, for logs and pipes, where bars are noise."""
+
+    def documents(self, total: int) -> None:
+        self.total, self.count = total, 0
+
+    def document_started(self, source: Source) -> None:
+        self.count += 1
+        where = source.origin if source.origin != source.doc_id else ""
+        named = f"{where} (id {source.doc_id})" if where else source.doc_id
+        click.echo(f"[{self.count}/{self.total}] started  {named}", err=True)
+
+    def document_finished(self, report: DocReport) -> None:
+        click.echo(f"finished {report.line()}", err=True)
+
+    def close(self) -> None:
+        return None
+
+
 class Context:
     """Built once per command from options and environment; only the CLI constructs things."""
 
@@ -86,10 +105,14 @@ class Context:
         return self._store
 
     @contextlib.contextmanager
-    def pipeline(self) -> Iterator[tuple[Pipeline, TqdmProgress]]:
+    def pipeline(self) -> Iterator[tuple[Pipeline, TqdmProgress | LineProgress]]:
         """A pipeline on the writer Store, holding the data dir's writer lock throughout."""
         with self.index.writer(self.wait, self._waiting) as store:
-            progress = TqdmProgress(enabled=not self.quiet and sys.stderr.isatty())
+            progress: TqdmProgress | LineProgress
+            if self.quiet or sys.stderr.isatty():
+                progress = TqdmProgress(enabled=not self.quiet)
+            else:
+                progress = LineProgress()  # one line per file when nobody watches a bar
             pipeline = Pipeline(store, self.settings, self.store_settings.data_dir, progress)
             try:
                 yield pipeline, progress

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,15 @@ import pypdf
 from pypdf.errors import DependencyError, LimitReachedError
 
 from ingest.errors import CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf, UnreadablePdf
+from ingest.metadata import (
+    FIRST_PAGES,
+    Stated,
+    created_year,
+    dated_year,
+    stated_year,
+    text_title,
+    usable_title,
+)
 from vectorstore.records import Page
 
 # Real-world files trigger a warning per broken xref entry; read_pdf reports what matters itself.
@@ -47,7 +57,18 @@ class ParsedPdf:
 
     pages: list[Page]
     empty_pages: list[int]  # page numbers without a usable text layer (scans, figures, blanks)
-    title: str | None  # from the document metadata, when it looks like a real title
+    title: str | None  # from the metadata when it looks like a real title, else the cover's
+    stated_year: Stated | None = None  # a year the first pages state (copyright, citation)
+    created_year: Stated | None = None  # the metadata's creation date
+    dated_year: Stated | None = None  # the latest month-and-year on the first pages
+
+    def year(self, from_name: int | None = None) -> Stated | None:
+        """The best evidence of the year: stated > the file name's > created > dated."""
+        if self.stated_year is not None:
+            return self.stated_year
+        if from_name is not None:
+            return Stated(from_name, "the file name")
+        return self.created_year or self.dated_year
 
     @property
     def page_count(self) -> int:
@@ -59,8 +80,11 @@ class ParsedPdf:
         return len(self.empty_pages) < len(self.pages)
 
 
-def read_pdf(path: Path, source: str | None = None) -> ParsedPdf:
-    """Parse `path` page by page; `source` names the document in errors (default: the path)."""
+def read_pdf(
+    path: Path, source: str | None = None, on_page: Callable[[int, int], None] | None = None
+) -> ParsedPdf:
+    """Parse `path` page by page; `source` names the document in errors (default: the path);
+    `on_page(done, total)` hears of each page read, for a progress display."""
     name = source or str(path)
     _check_signature(path, name)
     reader = _open(path, name)
@@ -98,7 +122,25 @@ def read_pdf(path: Path, source: str | None = None) -> ParsedPdf:
         if len(text) - text.count(" ") < MIN_TEXT_CHARS:
             empty.append(number)
         pages.append(Page(number=number, label=labels[index], text=text))
-    return ParsedPdf(pages=pages, empty_pages=empty, title=_title(reader))
+        if on_page is not None:
+            on_page(number, page_count)
+    texts = [p.text for p in pages[:FIRST_PAGES]]
+    return ParsedPdf(
+        pages=pages,
+        empty_pages=empty,
+        title=_title(reader) or _guarded(text_title, reader, clean_text),
+        stated_year=stated_year(texts),
+        created_year=created_year(reader),
+        dated_year=dated_year(texts),
+    )
+
+
+def _guarded(read, *args):
+    """A title is a nicety: a file whose cover cannot be read again still goes in."""
+    try:
+        return read(*args)
+    except Exception:
+        return None
 
 
 def clean_text(raw: str) -> str:
@@ -226,8 +268,7 @@ def _title(reader: pypdf.PdfReader) -> str | None:
         return None
     title = clean_text(raw)
     if (
-        len(title) < 3
-        or not any(ch.isalpha() for ch in title)
+        not usable_title(title)
         or title.lower() in _PLACEHOLDER_TITLES
         or _APP_TITLE_PREFIX.match(title)
         or _FILE_NAME_TITLE.search(title)

@@ -34,7 +34,7 @@ from vectorstore.store import Store
 
 MILESTONES_ID = "milestones"
 CATALOGUE_ID = "catalogue"
-ENCODE_STEP = 256  # chunks per progress update while embedding
+ENCODE_STEP = 64  # chunks per progress update while embedding (the model batches 32 anyway)
 
 
 @dataclass
@@ -48,14 +48,22 @@ class DocReport:
     error: str | None = None
     seconds: float = 0.0
     url: str | None = None  # where a downloaded document came from, named when it fails
+    path: str | None = None  # the file it was read from, named when it fails
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
 
+    @property
+    def where(self) -> str:
+        """The URL or file a failure is about: in a folder, ids repeat across sub-folders."""
+        if self.url:
+            return f"URL {self.url}"
+        return f"file {self.path}" if self.path else ""
+
     def line(self) -> str:
         if self.failed:
-            where = f" (URL {self.url})" if self.url else ""
+            where = f" ({self.where})" if self.where else ""
             return f"FAILED   {self.doc_id}: {self.error}{where}"
         extra = f", {_count(self.empty_pages, 'page')} without text" if self.empty_pages else ""
         detail = (
@@ -94,6 +102,7 @@ class Progress:
 
     def documents(self, total: int) -> None: ...
     def document_started(self, source: Source) -> None: ...
+    def pages_read(self, source: Source, done: int, total: int) -> None: ...
     def chunks_planned(self, total: int) -> None: ...
     def chunks_done(self, count: int) -> None: ...
     def document_finished(self, report: DocReport) -> None: ...
@@ -348,6 +357,7 @@ class Pipeline:
             source.title or source.doc_id,
             "added" if old is None else "replaced",
             url=source.url,
+            path=str(source.path) if source.path is not None else None,
         )
         started = time.perf_counter()
         try:
@@ -364,7 +374,11 @@ class Pipeline:
             if old is not None and old.version == version and not force:
                 report.status, report.pages, report.chunks = "unchanged", old.pages, old.chunks
                 return _Prepared(source, report)
-            parsed = read_pdf(path, source.origin)
+            parsed = read_pdf(
+                path,
+                source.origin,
+                lambda done, total: self.progress.pages_read(source, done, total),
+            )
             prepared = self._chunk(source, parsed, path, content_hash, version, report)
         except IngestError as exc:
             report.status, report.error = "failed", exc.reason
@@ -389,7 +403,12 @@ class Pipeline:
         version: str,
         report: DocReport,
     ) -> _Prepared:
-        title = source.title or parsed.title or title_from_name(path.name)
+        title = source.title or parsed.title or source.name_title or title_from_name(path.name)
+        if source.year is not None:
+            year, year_basis = source.year, "given"
+        else:
+            found = parsed.year(source.name_year)
+            year, year_basis = (found.year, found.basis) if found else (None, "")
         spans = chunk_pages(parsed.pages, self.settings.chunk_size, self.settings.chunk_overlap)
         chunks = [
             Chunk(
@@ -397,7 +416,7 @@ class Pipeline:
                 ref_id=source.doc_id,
                 kind=PUBLICATION,
                 title=title,
-                year=source.year,
+                year=year,
                 doc_type=source.doc_type,
                 url=source.url,
                 page=span.page.number,
@@ -423,7 +442,8 @@ class Pipeline:
         info = DocumentInfo(
             id=source.doc_id,
             title=title,
-            year=source.year,
+            year=year,
+            year_basis=year_basis,
             doc_type=source.doc_type,
             kind=PUBLICATION,
             url=source.url,

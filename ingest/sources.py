@@ -25,11 +25,13 @@ class Source:
     doc_id: str
     origin: str  # as the user gave it, for reports
     title: str | None = None
-    year: int | None = None
+    year: int | None = None  # given (by the user or the catalogue): wins over the PDF's
     doc_type: str = "publication"
     region: str | None = None
     path: Path | None = None
     url: str | None = None
+    name_year: int | None = None  # a year in the file name: used only if the PDF states none
+    name_title: str | None = None  # the file name as a title: used only if the PDF has none
 
 
 def slugify(text: str) -> str:
@@ -83,9 +85,11 @@ def from_path(
         doc_id=checked_id(doc_id) if doc_id else slugify(path.stem),
         origin=str(path),
         title=title,
-        year=year if year is not None else year_from_name(path.name),
+        year=year,
         doc_type=doc_type or "publication",
         path=path,
+        name_year=year_from_name(path.name),
+        name_title=title_from_name(path.name),
     )
 
 
@@ -101,10 +105,12 @@ def from_url(
     return Source(
         doc_id=checked_id(doc_id) if doc_id else slugify(Path(name).stem),
         origin=url,
-        title=title or title_from_name(name),
-        year=year if year is not None else year_from_name(name),
+        title=title,
+        year=year,
         doc_type=doc_type or "publication",
         url=url,
+        name_year=year_from_name(name),
+        name_title=title_from_name(name),
     )
 
 

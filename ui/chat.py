@@ -7,15 +7,19 @@ retry and follow-up questions never parse HTML back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
 
-from assistant.answer import Answer
+from assistant.answer import Answer, Source
 from assistant.backends import BackendError
 from assistant.chat import clean_question
 from assistant.prompt import Turn
 from assistant.retrieval import Filters
 from ui import render
+from ui.feedback import Feedback, FeedbackLog
 from ui.services import Services
 from vectorstore.embeddings import EmbeddingModelError
 from vectorstore.errors import StoreError, StoreUnavailable
@@ -30,8 +34,10 @@ EXAMPLES = (
     "What did the Dutch National Rapporteur report about trafficking for organ removal?",
 )
 
+STOPPED = "Stopped before the answer was finished; press Retry to ask again."
 Message = dict[str, str]
 Update = tuple[list[Message], list["Exchange"], str]
+Weigh = Callable[[str], float]  # a word's weight in the index (IDF), for highlighting
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ def history(exchanges: Sequence[Exchange]) -> list[Turn]:
     return turns
 
 
-def messages(exchanges: Sequence[Exchange], pdf_ids: set[str] | None = None) -> list[Message]:
+def messages(
+    exchanges: Sequence[Exchange], pdf_ids: set[str] | None = None, weigh: Weigh | None = None
+) -> list[Message]:
     """The chat's HTML. Without current `pdf_ids` (not looked up yet, or the index is down),
     each answer keeps the PDF links it had, rather than losing them all."""
     out: list[Message] = []
@@ -73,7 +81,7 @@ def messages(exchanges: Sequence[Exchange], pdf_ids: set[str] | None = None) -> 
         out.append({"role": "user", "content": render.question_html(ex.question)})
         if ex.answer is not None:
             links = ex.pdf_ids if pdf_ids is None else pdf_ids
-            content = render.answer_html(ex.answer, turn, links)
+            content = render.answer_html(ex.answer, turn, links, weigh)
         elif ex.error is not None:
             content = render.error_html(ex.error)
         else:
@@ -82,9 +90,86 @@ def messages(exchanges: Sequence[Exchange], pdf_ids: set[str] | None = None) -> 
     return out
 
 
+def saved(exchanges: Sequence[Exchange] | None) -> list[dict[str, Any]]:
+    """The conversation as JSON for the browser's storage; unfinished answers are left out."""
+    out = []
+    for ex in exchanges or []:
+        if ex.partial is not None and ex.answer is None and ex.error is None:
+            continue
+        out.append(
+            {
+                "question": ex.question,
+                "answer": asdict(ex.answer) if ex.answer is not None else None,
+                "error": ex.error,
+                "pdf_ids": sorted(ex.pdf_ids),
+            }
+        )
+    return out
+
+
+def restored(data: object) -> list[Exchange]:
+    """The conversation back from the browser; anything unreadable is dropped, not fatal."""
+    out: list[Exchange] = []
+    for item in data if isinstance(data, list) else []:
+        try:
+            answer = _answer(item["answer"]) if item.get("answer") else None
+            error = item.get("error")
+            if answer is None and not error:
+                continue
+            out.append(
+                Exchange(
+                    question=str(item["question"]),
+                    answer=answer,
+                    error=str(error) if error else None,
+                    pdf_ids=frozenset(map(str, item.get("pdf_ids") or ())),
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return out
+
+
+def conversation_secret(data_dir: Path) -> str | None:
+    """The key the browser's copy of a conversation is encrypted with, kept in the data dir so
+    a restarted app can still read it; None (a key per start) if the folder is read-only."""
+    path = data_dir / ".conversation-key"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(16), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _answer(data: dict[str, Any]) -> Answer:
+    known = set(Answer.__dataclass_fields__)
+    fields = {k: v for k, v in data.items() if k in known}
+    source_fields = set(Source.__dataclass_fields__)
+    fields["sources"] = [
+        Source(**{k: v for k, v in s.items() if k in source_fields})
+        for s in fields.get("sources") or []
+    ]
+    return Answer(**fields)
+
+
 class ChatHandlers:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, feedback: FeedbackLog | None = None) -> None:
         self.services = services
+        self.feedback = feedback or FeedbackLog(services.data_dir)
+
+    def weigh(self) -> Weigh | None:
+        """The keyword index's IDF when it is built; None (highlight every shared word) before."""
+        try:
+            return self.services.retriever.keyword_index().idf if self.services.ready else None
+        except Exception:
+            return None
+
+    def reopen(self, data: object) -> tuple[list[Message], list[Exchange]]:
+        """The conversation the browser kept, shown again after a reload."""
+        done = restored(data)
+        return messages(done, None, self.weigh()), done
 
     def respond(
         self,
@@ -101,9 +186,9 @@ class ChatHandlers:
         if not question:
             yield messages(done), done, ""
             return
-        current = Exchange(question)
+        current = Exchange(question, partial="")
         pdf_ids: set[str] | None = None
-        yield messages([*done, current]), done, ""
+        yield messages([*done, current]), [*done, current], ""
         try:
             self.services.wait_for_warm_up()
             assistant = self.services.assistant(backend)
@@ -118,13 +203,15 @@ class ChatHandlers:
                 else:
                     text += event
                     current = replace(current, partial=text)
-                    yield messages([*done, current], pdf_ids), done, ""
+                    yield messages([*done, current], pdf_ids), [*done, current], ""
         except Exception as exc:
             current = replace(current, error=describe(exc), partial=None)
         if current.answer is None and current.error is None:
-            current = replace(current, error="The answerer stopped without an answer; try again.")
+            current = replace(
+                current, error="The answerer stopped without an answer; try again.", partial=None
+            )
         done = [*done, current]
-        yield messages(done, pdf_ids), done, ""
+        yield messages(done, pdf_ids, self.weigh()), done, ""
 
     def retry(self, exchanges: list[Exchange] | None, *options) -> Iterator[Update]:
         """Ask the last question again (after a server came back, or with other options)."""
@@ -134,8 +221,37 @@ class ChatHandlers:
             return
         yield from self.respond(done[-1].question, done[:-1], *options)
 
+    def stop(self, exchanges: list[Exchange] | None) -> tuple[list[Message], list[Exchange]]:
+        """After the running answer was cancelled: its question stays, marked as stopped."""
+        done = list(exchanges or [])
+        if done and done[-1].answer is None and done[-1].error is None:
+            done[-1] = replace(done[-1], error=STOPPED, partial=None)
+        return messages(done, None, self.weigh()), done
+
     def clear(self) -> Update:
         return [], [], ""
+
+    def rate(
+        self, exchanges: list[Exchange] | None, index: int | tuple[int, int], liked: object
+    ) -> Feedback | None:
+        """A thumb on the assistant message at `index` -> a stored Feedback (None: nothing to
+        rate, e.g. an error message or a thumb taken back)."""
+        position = index[0] if isinstance(index, tuple | list) else int(index)
+        turn, is_question = divmod(position, 2)[0], position % 2 == 0  # question, answer, ...
+        done = list(exchanges or [])
+        if liked not in (True, False) or is_question or not 0 <= turn < len(done):
+            return None
+        answer = done[turn].answer
+        if answer is None:
+            return None
+        return self.feedback.add(Feedback.of(answer, bool(liked)))
+
+    def comment(self, rated: Feedback | None, text: str | None) -> Feedback | None:
+        """The comment on the last rating, stored as that rating again with the comment."""
+        text = (text or "").strip()
+        if rated is None or not text:
+            return None
+        return self.feedback.add(replace(rated, comment=text[:2000]))
 
 
 def describe(exc: Exception) -> str:

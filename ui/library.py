@@ -5,8 +5,10 @@ With ATP_ADMIN_PASSWORD set, every action needs it; without one the library is r
 
 from __future__ import annotations
 
+import contextvars
 import hmac
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from ingest.pdf import clean_text
 from ingest.pipeline import CATALOGUE_ID, MILESTONES_ID, DocReport, Progress, RunReport
 from ingest.sources import Source, from_path, slugify
 from ui import render
+from ui.feedback import FeedbackLog
 from ui.services import Busy, Services
 from ui.uploads import Staged, UploadRefused, check_pdf, safe_name, shown, stage
 
@@ -30,48 +33,102 @@ ProgressFn = Callable[..., Any]
 
 
 class ProgressBridge(Progress):
-    """Pipeline progress hooks -> a gr.Progress (or any callable taking (fraction, desc=...))."""
+    """Pipeline progress hooks -> a gr.Progress (or any callable taking (fraction, desc=...)).
+
+    The pipeline reads the next PDF and commits the last one in threads of its own, where
+    Gradio's per-event context is unset and gr.Progress would drop the update; each report
+    therefore runs in a copy of the context the bridge was made in (the event's).
+    """
+
+    READING = 0.3  # share of a document's bar for reading its pages; embedding takes the rest
 
     def __init__(self, report: ProgressFn, prefix: str = "") -> None:
         self.report = report
         self.prefix = prefix
         self.total = self.done = 0
+        self.title = self.doc_id = ""
+        self.within = 0.0  # how far the current document is, 0..1
         self.chunks_total = self.chunks_seen = 0
-        self.title = ""
+        self._context = contextvars.copy_context()
+        self._lock = threading.Lock()
 
     def documents(self, total: int) -> None:
         self.total, self.done = max(total, 1), 0
 
     def document_started(self, source: Source) -> None:
         self.title = source.title or source.doc_id
+        self.doc_id = source.doc_id
         self.chunks_total = self.chunks_seen = 0
+        self.within = 0.0
         self._show(f"Reading {self.title}")
+
+    def pages_read(self, source: Source, done: int, total: int) -> None:
+        # Runs in the parse thread, which may already read the next document: only the
+        # current one's pages move the bar.
+        if source.doc_id != self.doc_id or self.chunks_total:
+            return
+        self.within = self.READING * done / max(total, 1)
+        self._show(f"Reading {self.title}: page {done} of {total}")
 
     def chunks_planned(self, total: int) -> None:
         self.chunks_total, self.chunks_seen = total, 0
+        self.within = self.READING
+        self._show(f"Embedding {self.title}: 0 of {total} chunks")
 
     def chunks_done(self, count: int) -> None:
         self.chunks_seen += count
-        self._show(f"Embedding {self.title}: {self.chunks_seen}/{self.chunks_total} chunks")
+        share = self.chunks_seen / self.chunks_total if self.chunks_total else 1.0
+        self.within = self.READING + (1 - self.READING) * share
+        self._show(f"Embedding {self.title}: {self.chunks_seen} of {self.chunks_total} chunks")
 
     def document_finished(self, report: DocReport) -> None:
+        # The write thread calls this, maybe once the next document has started: only the
+        # current document's share is reset.
         self.done += 1
-        self.chunks_total = self.chunks_seen = 0
-        self._show(f"{report.status} {self.title}")
+        if report.doc_id == self.doc_id:
+            self.within = 0.0
+        self._show(f"{report.status} {report.title or report.doc_id}")
 
     def _show(self, desc: str) -> None:
-        within = self.chunks_seen / self.chunks_total if self.chunks_total else 0.0
-        fraction = min((self.done + within) / max(self.total, 1), 1.0)
-        self.report(fraction, desc=f"{self.prefix}{desc}")
+        fraction = min((self.done + self.within) / max(self.total, 1), 1.0)
+        with self._lock:  # a context can be entered by one thread at a time
+            self._context.run(self.report, fraction, desc=f"{self.prefix}{desc}")
 
 
 def _no_progress(*args: Any, **kwargs: Any) -> None:
     return None
 
 
+def parse_year(value: object) -> int | None:
+    """The Year field: empty means "read it from the PDF"; anything else must be a year."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    try:
+        year = int(float(text))
+    except ValueError:
+        raise ValueError(
+            f"{text[:20]!r} is not a year; leave it empty to read it from the PDF."
+        ) from None
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"{year} is not a plausible year.")
+    return year
+
+
 class LibraryHandlers:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, feedback: FeedbackLog | None = None) -> None:
         self.services = services
+        self.feedback_log = feedback or FeedbackLog(services.data_dir)
+
+    @property
+    def feedback_file(self) -> str:
+        return str(self.feedback_log.path)
+
+    def feedback(self, password: str | None = None) -> str:
+        """Users' thumbs and comments, for the admin only: they hold what users asked."""
+        if (refused := self.refusal(password)) is not None:
+            return render.notice_html(refused, "error")
+        return render.feedback_html(self.feedback_log.entries())
 
     @property
     def read_only(self) -> bool:
@@ -107,31 +164,37 @@ class LibraryHandlers:
 
     # -- actions ----------------------------------------------------------------------------
 
-    def upload(
+    def upload(self, *args: Any, **kwargs: Any) -> str:
+        """`add_uploads` as HTML only."""
+        return self.add_uploads(*args, **kwargs)[0]
+
+    def add_uploads(
         self,
         files: Sequence[str] | str | None,
         title: str | None = None,
-        year: float | None = None,
+        year: object = None,
         doc_type: str | None = None,
         password: str | None = None,
         progress: ProgressFn = _no_progress,
-    ) -> str:
-        """Store each PDF under DATA_DIR/uploads and ingest it; returns the report as HTML."""
+    ) -> tuple[str, bool]:
+        """Store each PDF under DATA_DIR/uploads and ingest it; returns the report as HTML and
+        whether anything went in (if not, the form keeps the chosen files)."""
         if (refused := self.refusal(password)) is not None:
-            return render.notice_html(refused, "error")
+            return render.notice_html(refused, "error"), False
         paths = [files] if isinstance(files, str) else list(files or [])
         if not paths:
-            return render.notice_html("Choose one or more PDF files first.", "warn")
-        year_value = int(year) if year else None
-        if year_value is not None and not 1900 <= year_value <= 2100:
-            return render.notice_html(f"{year_value} is not a plausible year.", "error")
+            return render.notice_html("Choose one or more PDF files first.", "warn"), False
+        try:
+            year_value = parse_year(year)
+        except ValueError as exc:
+            return render.notice_html(str(exc), "error"), False
         title = clean_text(title or "") or None  # typed or pasted: no controls, one-spaced
         if title and len(paths) > 1:
-            return render.notice_html(
+            message = (
                 "A title applies to one file; upload the files one at a time to title each, "
-                "or leave the title empty to take it from each PDF.",
-                "warn",
+                "or leave the title empty to take it from each PDF."
             )
+            return render.notice_html(message, "warn"), False
         problems, sources, staged = [], [], {}
         services = self.services
         for raw in paths:
@@ -154,7 +217,7 @@ class LibraryHandlers:
             sources.append(source)
             staged[source.doc_id] = kept
         if not sources:
-            return render.notice_html("\n".join(problems), "error")
+            return render.notice_html("\n".join(problems), "error"), False
         try:
             report = self._run(
                 f"ingesting {len(sources)} upload(s)",
@@ -165,11 +228,11 @@ class LibraryHandlers:
             for kept in staged.values():
                 kept.undo()
             if isinstance(exc, Busy):
-                return render.notice_html(str(exc), "warn")
+                return render.notice_html(str(exc), "warn"), False
             log.exception("upload ingest failed")
-            return render.notice_html(f"The upload was not ingested: {exc}", "error")
+            return render.notice_html(f"The upload was not ingested: {exc}", "error"), False
         _settle(report, staged)
-        return _report_html(report, problems)
+        return _report_html(report, problems), any(not d.failed for d in report.documents)
 
     def remove(
         self, doc_id: str | None, password: str | None = None, progress: ProgressFn = _no_progress

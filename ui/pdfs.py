@@ -1,12 +1,15 @@
-"""GET /pdf/{doc_id}: the kept copy of an ingested document, so a citation opens at its page.
+"""GET /pdf/{doc_id}: the kept copy of an ingested document, so a citation opens at its page;
+GET /viewer: PDF.js (vendored in ui/static/pdfjs) showing that page with the passage marked.
 
 Only a committed document's cached_path inside the data dir is ever served; the id is looked
-up, never joined onto a path, so `..` and friends find nothing.
+up, never joined onto a path, so `..` and friends find nothing. The viewer's files are a fixed
+table for the same reason.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
@@ -15,6 +18,14 @@ from ui.services import Services
 from vectorstore.errors import StoreError
 
 log = logging.getLogger("atp.app")
+STATIC = Path(__file__).parent / "static"
+JS = "text/javascript"
+VIEWER_FILES = {  # URL name -> (file under ui/static, media type)
+    "viewer.js": ("viewer.js", JS),
+    "viewer.css": ("viewer.css", "text/css"),
+    "pdfjs/pdf.min.mjs": ("pdfjs/pdf.min.mjs", JS),
+    "pdfjs/pdf.worker.min.mjs": ("pdfjs/pdf.worker.min.mjs", JS),
+}
 
 
 def pdf_router(services: Services) -> APIRouter:
@@ -35,5 +46,16 @@ def pdf_router(services: Services) -> APIRouter:
             content_disposition_type="inline",
             headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
         )
+
+    @router.get("/viewer", include_in_schema=False)
+    def viewer() -> FileResponse:
+        return FileResponse(STATIC / "viewer.html", media_type="text/html")
+
+    @router.get("/atp-static/{name:path}", include_in_schema=False)
+    def viewer_file(name: str) -> FileResponse:
+        if name not in VIEWER_FILES:
+            raise HTTPException(404, "Not found.")
+        path, media_type = VIEWER_FILES[name]
+        return FileResponse(STATIC / path, media_type=media_type)
 
     return router

@@ -7,17 +7,28 @@ inside an HTML block Markdown is left alone, and a blank line would end the bloc
 from __future__ import annotations
 
 import html
+import math
 import re
-from collections.abc import Iterable
-from urllib.parse import quote, urlparse
+from collections.abc import Callable, Iterable
+from urllib.parse import quote, urlencode, urlparse
 
 from assistant.answer import Answer, Source
 from assistant.text import WORD, tokens
+from ui.feedback import Feedback
 from vectorstore.records import DocumentInfo
 
 MARKER = re.compile(r"\[(\d+)\]")
-EMPTY_HINT = "The index is empty: run `python -m ingest`, or upload PDFs in the Library tab"
-NO_PDFS_HINT = "No publication PDFs yet: run `python -m ingest`, or upload PDFs in the Library tab"
+EMPTY = "The index is empty"
+NO_PDFS = "No publication PDFs yet"
+# What to do next depends on the mode: a read-only library cannot take uploads.
+ADD_HINT = "run `python -m ingest`, or upload PDFs in the Library tab"
+READ_ONLY_HINT = (
+    "run `python -m ingest` (uploads in the Library tab need the app started with "
+    "ATP_ADMIN_PASSWORD)"
+)
+COMMON_IDF = math.log(2)  # a word in half the passages or more carries no match of its own
+QUOTE_IN_LINK = 300  # characters of a quote a viewer link carries, to find it on the page
+Weigh = Callable[[str], float]
 
 
 def esc(text: object) -> str:
@@ -34,9 +45,24 @@ def preformatted(text: str) -> str:
     return esc(text).replace("\n", "&#10;")
 
 
-def highlight(text: str, question: str) -> str:
-    """Escaped text with the words that match the question's (stemmed) words in <mark>."""
-    wanted = set(tokens(question))
+def distinctive(
+    question: str, weigh: Weigh | None = None, within: set[str] | None = None
+) -> set[str]:
+    """The question's words that carry a match (those `within` a passage, if given): with the
+    index's IDF as `weigh`, common words go and many words are cut to the rarest third (at
+    most four); without it, every word."""
+    terms = [t for t in dict.fromkeys(tokens(question)) if within is None or t in within]
+    if weigh is None or len(terms) <= 1:
+        return set(terms)
+    ranked = sorted(terms, key=weigh, reverse=True)
+    rare = [t for t in ranked if weigh(t) >= COMMON_IDF] or ranked[:1]
+    keep = len(rare) if len(rare) <= 3 else min(4, max(2, math.ceil(len(terms) / 3)))
+    return set(rare[:keep])
+
+
+def highlight(text: str, question: str, weigh: Weigh | None = None) -> str:
+    """Escaped text with the words matching the question's distinctive words in <mark>."""
+    wanted = distinctive(question, weigh, set(tokens(text)))
     out, pos = [], 0
     for match in WORD.finditer(text):
         if wanted & set(tokens(match.group())):
@@ -58,6 +84,22 @@ def pdf_link(doc_id: str, page: int | None = None) -> str:
     return f"/pdf/{quote(doc_id, safe='')}{anchor}"
 
 
+def viewer_link(doc_id: str, page: int, label: str | None = None, passage: str = "") -> str:
+    """The app's PDF.js viewer at a physical page, highlighting `passage` there."""
+    query = {"doc": doc_id, "page": str(page)}
+    if label and label != str(page):
+        query["label"] = label
+    if passage:
+        query["q"] = passage[:QUOTE_IN_LINK]
+    return f"/viewer?{urlencode(query)}"
+
+
+def page_text(page: int, label: str | None) -> str:
+    """p. 10, or p. 10 (printed 9) when the printed number differs."""
+    printed = f" (printed {label})" if label and label != str(page) else ""
+    return f"p. {page}{printed}"
+
+
 def question_html(question: str) -> str:
     return f'<div class="atp-question">{lines(question)}</div>'
 
@@ -72,7 +114,14 @@ def error_html(message: str) -> str:
     return f'<div class="atp-answer atp-error"><div class="atp-text">⚠ {lines(message)}</div></div>'
 
 
-def answer_html(answer: Answer, turn: int, pdf_ids: Iterable[str] = ()) -> str:
+def why(answer: Answer) -> str:
+    """The answer's one-line reason (why it was refused), once the judge gives one."""
+    return str(getattr(answer, "why", "") or "")
+
+
+def answer_html(
+    answer: Answer, turn: int, pdf_ids: Iterable[str] = (), weigh: Weigh | None = None
+) -> str:
     """The checked answer with linked [n] markers, its source cards and a copy button."""
     pdf_ids = set(pdf_ids)
     text = MARKER.sub(
@@ -80,11 +129,15 @@ def answer_html(answer: Answer, turn: int, pdf_ids: Iterable[str] = ()) -> str:
         lines(answer.text),
     )
     kind = " atp-refused" if answer.refused else ""
-    parts = [f'<div class="atp-answer{kind}">', f'<div class="atp-text">{text}</div>']
+    parts = [
+        f'<div class="atp-answer{kind}">',
+        f'<div class="atp-text">{text}</div>',
+        f'<div class="atp-why">{esc(why(answer))}</div>',
+    ]
     if answer.sources:
         heading = "Related reading" if answer.refused else "Sources"
         parts.append(f'<div class="atp-sources"><div class="atp-sources-head">{heading}</div>')
-        parts += [source_html(s, answer.question, turn, pdf_ids) for s in answer.sources]
+        parts += [source_html(s, answer.question, turn, pdf_ids, weigh) for s in answer.sources]
         parts.append("</div>")
     meta = f"{answer.backend} · {answer.seconds:.1f} s" if answer.backend else ""
     parts.append(
@@ -96,7 +149,9 @@ def answer_html(answer: Answer, turn: int, pdf_ids: Iterable[str] = ()) -> str:
     return "".join(parts)
 
 
-def source_html(source: Source, question: str, turn: int, pdf_ids: set[str]) -> str:
+def source_html(
+    source: Source, question: str, turn: int, pdf_ids: set[str], weigh: Weigh | None = None
+) -> str:
     if source.kind == "milestone":
         head = (
             f'<span class="atp-kind">Programme milestone</span>'
@@ -109,10 +164,13 @@ def source_html(source: Source, question: str, turn: int, pdf_ids: set[str]) -> 
     pdf_id = next((d for d in (source.doc_id, source.id) if d in pdf_ids), None)
     if pdf_id is not None:
         page = source.page if pdf_id == source.doc_id else None
-        where = f" at page {page}" if page else ""
+        if page:
+            href = viewer_link(pdf_id, page, source.page_label, source.quote)
+            text = f"Open at {page_text(page, source.page_label)}, passage highlighted"
+        else:
+            href, text = pdf_link(pdf_id), "Open the PDF"
         links.append(
-            f'<a class="atp-pdf" href="{esc(pdf_link(pdf_id, page))}" target="_blank" '
-            f'rel="noopener">Open the PDF{where}</a>'
+            f'<a class="atp-pdf" href="{esc(href)}" target="_blank" rel="noopener">{text}</a>'
         )
     url = safe_url(source.url)
     if url:
@@ -123,7 +181,7 @@ def source_html(source: Source, question: str, turn: int, pdf_ids: set[str]) -> 
     return (
         f'<div class="atp-card" id="atp-{turn}-{source.n}">'
         f'<div class="atp-card-head"><span class="atp-n">{source.n}</span>{head}</div>'
-        f'<blockquote class="atp-quote">{highlight(source.quote, question)}</blockquote>'
+        f'<blockquote class="atp-quote">{highlight(source.quote, question, weigh)}</blockquote>'
         f'<div class="atp-links">{"".join(links)}</div></div>'
     )
 
@@ -131,12 +189,7 @@ def source_html(source: Source, question: str, turn: int, pdf_ids: set[str]) -> 
 def _page(source: Source) -> str:
     if not source.page:
         return ""
-    printed = (
-        f" (printed {esc(source.page_label)})"
-        if source.page_label and source.page_label != str(source.page)
-        else ""
-    )
-    return f'<span class="atp-page">p. {source.page}{printed}</span>'
+    return f'<span class="atp-page">{esc(page_text(source.page, source.page_label))}</span>'
 
 
 def library_html(docs: list[DocumentInfo], pdf_ids: Iterable[str] = ()) -> str:
@@ -158,7 +211,7 @@ def library_html(docs: list[DocumentInfo], pdf_ids: Iterable[str] = ()) -> str:
             "<tr>"
             f'<td><div class="atp-doc-title">{title}</div>'
             f'<div class="atp-doc-id">{esc(d.id)}</div></td>'
-            f"<td>{esc(d.year or '—')}</td><td>{esc(d.doc_type)}</td>"
+            f"<td{_basis(d.year_basis)}>{esc(d.year or '—')}</td><td>{esc(d.doc_type)}</td>"
             f"<td class='atp-num'>{esc(d.pages or '—')}</td><td class='atp-num'>{d.chunks}</td>"
             f"<td class='atp-nowrap'>{esc(_when(d.ingested_at))}</td>"
             f"<td>{empty}</td><td>{esc('; '.join(notes))}</td>"
@@ -183,6 +236,11 @@ def library_html(docs: list[DocumentInfo], pdf_ids: Iterable[str] = ()) -> str:
     )
 
 
+def _basis(year_basis: str) -> str:
+    """Where the year was read, as the year cell's tooltip."""
+    return f' title="year from {esc(year_basis)}"' if year_basis else ""
+
+
 def _when(stamp: str) -> str:
     """2026-11-28T14:13:49+00:00 -> 2026-11-28 14:13."""
     return stamp[:16].replace("T", " ") if stamp else "—"
@@ -198,6 +256,7 @@ def status_html(
     activity: str | None,
     warming: bool = False,
     error: str | None = None,
+    can_upload: bool = True,
 ) -> str:
     """Pills under the header: what is indexed, and what runs in the background."""
     if docs is None:
@@ -213,10 +272,43 @@ def status_html(
     elif warming and docs:
         pills.append(("Loading the search model…", "atp-busy"))
     if not pubs and not activity:
-        pills.append((EMPTY_HINT if not docs else NO_PDFS_HINT, "atp-busy"))
+        hint = ADD_HINT if can_upload else READ_ONLY_HINT
+        pills.append((f"{EMPTY if not docs else NO_PDFS}: {hint}", "atp-busy"))
     return _pills(pills)
 
 
 def _pills(pills: list[tuple[str, str]]) -> str:
     items = "".join(f'<span class="atp-pill {kind}">{esc(text)}</span>' for text, kind in pills)
     return f'<div class="atp-status">{items}</div>'
+
+
+def feedback_html(entries: Iterable[Feedback]) -> str:
+    """The admin's list of users' thumbs and comments, newest first."""
+    rows = []
+    for e in entries:
+        sources = "; ".join(
+            f"[{s.get('n')}] {s.get('title', '')}"
+            + (f", {page_text(s['page'], s.get('page_label'))}" if s.get("page") else "")
+            for s in e.sources
+        )
+        thumb = "Up (helpful)" if e.rating == "up" else "Down (wrong or unhelpful)"
+        rows.append(
+            "<tr>"
+            f"<td class='atp-nowrap'>{esc(_when(e.at))}</td>"
+            f"<td class='atp-nowrap'>{thumb}</td>"
+            f"<td>{esc(e.comment or '—')}</td>"
+            f"<td>{esc(e.question)}</td>"
+            f"<td>{lines(e.answer)}</td>"
+            f"<td>{esc(sources)}</td>"
+            "</tr>"
+        )
+    if not rows:
+        return '<p class="atp-muted">No feedback yet.</p>'
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("When (UTC)", "Rating", "Comment", "Question", "Answer", "Sources")
+    )
+    return (
+        f'<div class="atp-table-wrap"><table class="atp-library atp-feedback"><thead><tr>{head}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )

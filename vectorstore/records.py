@@ -134,6 +134,7 @@ class DocumentInfo:
     empty_pages: list[int] = field(default_factory=list)  # pages without a text layer
     page_labels: dict[str, str] = field(default_factory=dict)  # page number -> printed label
     warnings: list[str] = field(default_factory=list)
+    year_basis: str = ""  # where the year was read: "given", "the file name", the PDF's text...
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
@@ -150,6 +151,7 @@ class DocumentInfo:
             "id": self.id,
             "title": self.title,
             "year": self.year,
+            "year_basis": self.year_basis,
             "kind": self.kind,
             "type": self.doc_type,
             "pages": self.pages,

@@ -37,7 +37,7 @@ def test_answer_with_sources_for_a_corpus_question(services: Services) -> None:
         "role": "user",
         "content": f'<div class="atp-question">{QUESTION}</div>',
     }
-    assert 'href="/pdf/referral-handbook#page=3"' in html
+    assert 'href="/viewer?doc=referral-handbook&amp;page=3&amp;label=2&amp;q=' in html
     assert "Handbook on Transnational Referral" in html and "p. 3 (printed 2)" in html
     assert "<mark>transnational</mark>" in html
 
@@ -50,7 +50,9 @@ def test_the_answer_streams_before_the_checked_one_replaces_it(services: Service
     streamed = [c for c in contents if "atp-streaming" in c and "Albania" in c]
     assert streamed, "no piece of the backend's text was shown before the final answer"
     assert "atp-streaming" not in contents[-1] and "atp-sources" in contents[-1]
-    assert all(u[1] == [] for u in updates[:-1])  # the conversation grows once, at the end
+    # While it streams, the state holds the running question (so Stop can mark it), unanswered.
+    assert all([e.answer for e in u[1]] == [None] for u in updates[:-1])
+    assert updates[-1][1][-1].answer is not None
 
 
 def test_script_in_a_document_renders_as_text(services: Services) -> None:

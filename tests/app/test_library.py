@@ -319,13 +319,19 @@ def test_progress_bridge_reports_fractions() -> None:
     progress = Recorder()
     bridge = ProgressBridge(progress)
     bridge.documents(2)
-    bridge.document_started(Source("a", "a.pdf", title="A"))
+    source = Source("a", "a.pdf", title="A")
+    bridge.document_started(source)
+    bridge.pages_read(source, 1, 2)
+    bridge.pages_read(Source("b", "b.pdf", title="B"), 1, 9)  # the next file, read ahead
     bridge.chunks_planned(4)
     bridge.chunks_done(2)
     bridge.document_finished(DocReport("a", "A", "added"))
 
+    # Reading takes the first 30 % of a document's share, embedding the rest.
     assert progress.calls == [
         (0.0, "Reading A"),
-        (0.25, "Embedding A: 2/4 chunks"),
-        (0.5, "added A"),
+        (pytest.approx(0.075), "Reading A: page 1 of 2"),
+        (pytest.approx(0.15), "Embedding A: 0 of 4 chunks"),
+        (pytest.approx(0.325), "Embedding A: 2 of 4 chunks"),
+        (pytest.approx(0.5), "added A"),
     ]

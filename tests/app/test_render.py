@@ -58,7 +58,9 @@ def test_question_words_are_highlighted_in_the_quote() -> None:
 def test_source_card_links_the_served_pdf_at_its_page_and_the_original() -> None:
     html = render.answer_html(answer(source()), 3, {"doc"})
 
-    assert 'href="/pdf/doc#page=5"' in html
+    # The app's viewer at the physical page, with the printed label and the passage to mark.
+    assert 'href="/viewer?doc=doc&amp;page=5&amp;label=3&amp;q=' in html
+    assert "Open at p. 5 (printed 3), passage highlighted" in html
     assert 'href="https://example.org/report.pdf#page=5"' in html
     assert "p. 5 (printed 3)" in html
     assert 'id="atp-3-1"' in html and 'href="#atp-3-1"' in html  # [1] jumps to its card

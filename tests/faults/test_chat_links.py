@@ -17,7 +17,7 @@ from vectorstore.embeddings import Embedder
 from vectorstore.errors import StoreUnavailable
 
 QUESTION = "Where was the transnational referral mechanism first piloted?"
-LINK = 'href="/pdf/referral-handbook#page=3"'
+LINK = 'href="/viewer?doc=referral-handbook&amp;page=3&amp;label=2&amp;q='
 
 
 def test_earlier_answers_keep_their_pdf_links_when_the_index_goes_away(

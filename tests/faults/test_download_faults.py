@@ -206,9 +206,13 @@ def test_faulty_download_server_during_the_catalogue_run(
         ["added", "good-report"],
     ]
     assert lines[-1].startswith("5 added, 1 unchanged, 5 failed in "), lines
-    assert result.stderr.strip() == (
+    # Not a terminal: stderr has a line per document started and finished, then the summary.
+    progress = result.stderr.strip().splitlines()
+    assert progress[-1] == (
         "5 document(s) not ingested: renewed, broken-report, cut-report, dropped-report, login-page"
     )
+    assert sum(" started " in line for line in progress) == len(urls)
+    assert sum(line.startswith("finished ") for line in progress) == len(urls)
     assert "Traceback" not in result.output
     # Retried exactly when another attempt could help; cached documents were not fetched.
     assert {path.split("/")[-1]: n for path, n in site.hits.items()} == {

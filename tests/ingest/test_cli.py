@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 
 from tests import pdf_factory
@@ -80,7 +81,10 @@ def test_add_list_status_remove_sync(tmp_path: Path) -> None:
     for doc in docs:
         assert set(doc) >= SUMMARY_FIELDS
         assert doc["content_hash"] == sha256(paths[doc["id"]])
-        assert (doc["kind"], doc["pages"], doc["year"]) == ("publication", 2, None)
+        # No year in the name nor the text: the PDF's creation date (fpdf2 writes today's).
+        created = int(str(pypdf.PdfReader(paths[doc["id"]]).metadata["/CreationDate"])[2:6])
+        assert (doc["kind"], doc["pages"], doc["year"]) == ("publication", 2, created)
+        assert doc["year_basis"] == "the PDF's metadata (creation date)"
         assert doc["title"] == doc["id"].capitalize()
         assert doc["chunks"] >= 1
     total_chunks = sum(d["chunks"] for d in docs)

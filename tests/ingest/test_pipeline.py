@@ -331,10 +331,10 @@ def test_an_unforeseen_parser_error_fails_that_document_only(
 
     real_read = pipeline_module.read_pdf
 
-    def read(path: Path, origin: str):  # type: ignore[no-untyped-def]
+    def read(path: Path, origin: str, on_page=None):  # type: ignore[no-untyped-def]
         if path.stem == "alpha":
             raise ValueError("invalid literal for int() with base 10: b'x'")
-        return real_read(path, origin)
+        return real_read(path, origin, on_page)
 
     monkeypatch.setattr(pipeline_module, "read_pdf", read)
     folder = tmp_path / "in"
