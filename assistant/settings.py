@@ -37,7 +37,7 @@ class AssistantSettings:
     llm_max_tokens: int = setting(400, "Longest generated answer, in tokens.", minimum=16)
     llm_threads: int = setting(2, "CPU threads for the in-process llamacpp backend.", minimum=1)
     reader: str = setting(
-        "atp-minilm",
+        "none",
         "Sentence reader (assistant.reading): none, atp-minilm (shipped, trained here), or any "
         "sentence-transformers CrossEncoder folder or hub model name.",
     )

@@ -32,9 +32,9 @@ def test_none_means_no_reader() -> None:
     assert get_reader("") is None
 
 
-def test_the_setting_defaults_to_the_shipped_reader_and_takes_any_name() -> None:
-    assert AssistantSettings.from_env({}).reader == SHIPPED
-    assert AssistantSettings.from_env({"ATP_READER": "none"}).reader == NONE
+def test_the_setting_is_off_until_a_reader_is_shown_to_help_and_takes_any_name() -> None:
+    assert AssistantSettings.from_env({}).reader == NONE
+    assert AssistantSettings.from_env({"ATP_READER": SHIPPED}).reader == SHIPPED
     assert SHIPPED in READERS
 
 
