@@ -24,10 +24,10 @@ import pytest
 from ingest.pipeline import Pipeline
 from ingest.settings import IngestSettings
 from ingest.sources import from_path
-from tests.app.conftest import DOCS
 from tests.app.test_browser import ARGS, CHROMIUM, WAIT, ask
 from tests.pdf_factory import text_pdf
 from tests.processes import free_port, stop
+from tests.small_index import DOCS
 from tests.vectorstore.chroma_server import ChromaServer
 from vectorstore.embeddings import Embedder
 from vectorstore.index import Index
@@ -123,7 +123,7 @@ def live(request, tmp_path: Path, embedder: Embedder) -> Iterator[Live]:
     env = app_env(extra)
     data_dir = tmp_path / "data"
     settings = StoreSettings.from_env(env, data_dir=data_dir)
-    from tests.app.conftest import make_pdfs
+    from tests.small_index import make_pdfs
 
     pdfs = make_pdfs(tmp_path / "pdfs")
     with Index(settings, embedder).writer() as store:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import DOCS, build_index, make_pdfs
 from tests.app.ui_browser import (
     ARGS,
     CHROMIUM,
@@ -31,6 +30,7 @@ from tests.app.ui_browser import (
 )
 from tests.assistant.fake_llm_server import FakeLLMServer
 from tests.pdf_factory import text_pdf
+from tests.small_index import DOCS, build_index, make_pdfs
 from ui import render
 from vectorstore.embeddings import Embedder
 
