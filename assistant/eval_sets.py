@@ -76,4 +76,9 @@ def group_sets(sets: list[QuestionSet], bars_path: Path) -> list[Group]:
 
 
 def _matches(rule: dict[str, Any], qs: QuestionSet) -> bool:
-    return qs.status in rule.get("status", [qs.status]) and qs.kind in rule.get("kind", [qs.kind])
+    """A rule's lists of sets, statuses and kinds each match; a missing list matches any."""
+    return (
+        qs.name in rule.get("sets", [qs.name])
+        and qs.status in rule.get("status", [qs.status])
+        and qs.kind in rule.get("kind", [qs.kind])
+    )
