@@ -31,6 +31,9 @@ _WORDS = json.loads(
 _ENGLISH, _OTHER = frozenset(_WORDS["english"]), frozenset(_WORDS["other"])
 
 
+HEADING_WORDS = 6  # a heading alone is a few words; more is a sentence it was run into
+
+
 def junk_kind(sentence: str, title: str = "") -> str | None:
     """The kind of junk the sentence is, or None for a statement worth reading."""
     text = sentence.strip()
@@ -41,8 +44,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "contents line"
     if _REFERENCE.search(text):
         return "reference"
-    if _HEADING.match(text) and without_heading(text) == text:
-        return "heading"
+    if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
+        return "heading"  # longer, it is a heading run into a sentence: kept, the fact is there
     numbers = _NUMBER.findall(text)
     if len(numbers) >= 3 and len(_ALPHA_WORD.findall(text)) < 1.5 * len(numbers):
         return "row of figures"

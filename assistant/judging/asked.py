@@ -139,8 +139,17 @@ def _sentences(texts: Sequence[str]) -> Iterator[str]:
 
 
 def _gives_a_count(sentence: str) -> bool:
-    """Whether the sentence holds a number that is not a year."""
-    return any(not _YEAR.fullmatch(n.rstrip(".,")) for n in _NUMBER.findall(sentence))
+    """Whether the sentence holds a number that is not a year, in figures or in words."""
+    return bool(_SPELLED.search(sentence)) or any(
+        not _YEAR.fullmatch(n.rstrip(".,")) for n in _NUMBER.findall(sentence)
+    )
+
+
+_SPELLED = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty"
+    r"|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozens?)\b",
+    re.I,
+)
 
 
 # A question for contact details (asked for, not mentioned: "children carrying phone numbers"),

@@ -136,7 +136,7 @@ def features(
     sentences = [s for p in prompt.passages[:BEST] for s in p.sentences[:3]]
     kind = asked_kind(asked)
     asks_milestones = bool(period and _MILESTONE_WORD.search(prompt.standalone))
-    parts = question_parts(prompt.question) if prompt.question == prompt.standalone else []
+    parts = [] if followup else question_parts(prompt.question)  # a follow-up is judged whole
     by_part = [max(index.coverage(tokens(p), t) for t in texts) for p in parts if texts]
     out = {
         "coverage": coverage,

@@ -29,11 +29,13 @@ class FittedJudge:
 
     @classmethod
     def load(cls, path: Path | None = None, threshold: float | None = None) -> FittedJudge:
-        if path is None:
-            text = resources.files("assistant.judging").joinpath(WEIGHTS).read_text("utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return cls(json.loads(text), threshold)
+        source = resources.files("assistant.judging").joinpath(WEIGHTS) if path is None else path
+        if not source.is_file():
+            raise FileNotFoundError(
+                f"no fitted judge weights at {source}: run `python -m assistant.eval fit "
+                "--data-dir DIR`, or set ATP_JUDGE=rules"
+            )
+        return cls(json.loads(source.read_text(encoding="utf-8")), threshold)
 
     def judge(self, features: Mapping[str, float]) -> Verdict:
         # A feature missing here (no reader set) takes its training mean: it adds nothing.

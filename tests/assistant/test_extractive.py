@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE, RELATIVE
+from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE
 from assistant.backends import get_backend
 from assistant.backends.extractive import ExtractiveBackend
 from assistant.citations import split_claims
@@ -102,16 +102,6 @@ def test_a_near_duplicate_of_a_chosen_sentence_is_skipped() -> None:
         "The referral mechanism was piloted in Albania in 2008. [1] "
         "Caseworkers accompanied returning victims. [3]"
     )
-
-
-def test_a_sentence_scoring_far_below_the_best_is_left_out() -> None:
-    """At most two sentences add to the first, each scoring RELATIVE of the best or more."""
-    p = prompt(
-        passage(1, ("The mechanism was piloted in 2008.", 0.9)),
-        passage(2, ("Caseworkers met victims at the border.", 0.9 * RELATIVE * 0.9)),
-    )
-
-    assert answer(p) == "The mechanism was piloted in 2008. [1]"
 
 
 def test_a_lower_ranked_passage_needs_a_better_match_to_go_first() -> None:

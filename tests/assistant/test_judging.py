@@ -4,10 +4,11 @@ fit sets its threshold for the false-refusal rate asked; misspelt words meet the
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from assistant.judging import get_judge
+from assistant.judging import fitted, get_judge
 from assistant.judging.features import FEATURES, features
 from assistant.judging.fitted import FittedJudge
 from assistant.judging.fitting import fit_judge
@@ -46,6 +47,10 @@ def test_an_absent_feature_such_as_no_reader_adds_nothing() -> None:
     assert judge.judge({**base, "reader": 0.9}).score > judge.judge(base).score
 
 
+@pytest.mark.skipif(
+    not (Path(fitted.__file__).parent / fitted.WEIGHTS).exists(),
+    reason="no weights fitted yet: run `python -m assistant.eval fit --data-dir DIR`",
+)
 def test_the_shipped_weights_load_and_use_only_known_features() -> None:
     judge = get_judge("fitted")
 
@@ -119,3 +124,8 @@ def test_the_rules_baseline_refuses_on_any_veto_and_names_it() -> None:
         "no passage holds the contact detail asked for",
     )
     assert answered.answers and answered.score == 0.9
+
+
+def test_missing_weights_say_how_to_fit_them(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"python -m assistant\.eval fit"):
+        FittedJudge.load(tmp_path / "weights.json")
