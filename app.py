@@ -18,7 +18,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from ingest.catalogue import TYPES
-from ui import render, theme, timeline
+from ui import events, theme, timeline
 from ui.chat import EXAMPLES, YEAR_MAX, YEAR_MIN, ChatHandlers, conversation_secret, saved
 from ui.library import LibraryHandlers
 from ui.pdfs import pdf_router
@@ -27,27 +27,7 @@ from vectorstore.settings import SettingsError
 
 log = logging.getLogger("atp.app")
 TITLE = "ICMPD Anti-Trafficking Programme assistant"
-HEADER = f"""
-<h1>{TITLE}</h1>
-<p>Ask about the International Centre for Migration Policy Development's Anti-Trafficking
-Programme (since 2002) and its publications. Every claim in an answer carries a numbered
-citation to the page it comes from: check the quoted passage, or open that page with the
-passage highlighted.
-When the publications don't cover a question, it says so.</p>
-"""
 TYPE_HELP = "None ticked means all types."
-# Gradio spots a Progress default and reports through it for the event that is running.
-PROGRESS = gr.Progress()
-
-
-def status(services: Services) -> str:
-    """The line under the header: what is indexed and what is running in the background."""
-    can_upload = bool(services.app_settings.admin_password)
-    try:
-        docs = services.documents()
-    except Exception as exc:
-        return render.status_html(None, services.activity, services.warming, str(exc), can_upload)
-    return render.status_html(docs, services.activity, services.warming, None, can_upload)
 
 
 def build_app(services: Services) -> gr.Blocks:
@@ -56,23 +36,11 @@ def build_app(services: Services) -> gr.Blocks:
     library = LibraryHandlers(services)
     locked = library.read_only
 
-    def pdf_ids() -> set[str]:
-        try:
-            return services.pdf_ids()
-        except Exception:
-            return set()
-
-    def doc_types() -> list[str]:
-        try:
-            return services.doc_types()
-        except Exception:
-            return []
-
     # Uploaded files wait in Gradio's cache until ingested copies are made; clear it hourly.
     with gr.Blocks(
         title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 3600)
     ) as demo:
-        gr.HTML(HEADER, elem_id="atp-header")
+        gr.HTML(theme.header(TITLE), elem_id="atp-header")
         status_line = gr.HTML(elem_id="atp-status")
         exchanges = gr.State([])
         # Kept in the browser's localStorage, so a reload keeps the conversation.
@@ -222,12 +190,6 @@ def build_app(services: Services) -> gr.Blocks:
         # Named endpoints, so scripts (bench/load_test.py) can drive the chat and the library
         # through gradio_client; each client is a session with its own conversation state.
         # While an answer runs, Stop takes Ask's place.
-        def busy() -> tuple:
-            return gr.Button(visible=False), gr.Button(visible=True)
-
-        def idle() -> tuple:
-            return gr.Button(visible=True), gr.Button(visible=False)
-
         def keep(done: list) -> list:
             return saved(done)
 
@@ -238,10 +200,10 @@ def build_app(services: Services) -> gr.Blocks:
 
         def answering(event, fn, inputs, **extra):
             """fn streams an answer after `event`; Stop can cancel it; the result is kept."""
-            started = event(busy, None, toggles, queue=False, show_progress="hidden")
+            started = event(events.busy, None, toggles, queue=False, show_progress="hidden")
             run = started.then(fn, inputs, answered, **chatting, **extra)
             running.append(run)
-            run.then(idle, None, toggles, queue=False, show_progress="hidden").then(
+            run.then(events.idle, None, toggles, queue=False, show_progress="hidden").then(
                 keep, exchanges, kept, show_progress="hidden"
             )
             return run
@@ -256,19 +218,7 @@ def build_app(services: Services) -> gr.Blocks:
         answering(chatbot.example_select(pick_example, None, box).then, chat.respond, asking)
         clear.click(chat.clear, None, answered).then(keep, exchanges, kept)
 
-        def liked(done: list, event: gr.LikeData) -> tuple:
-            entry = chat.rate(done, event.index, event.liked)
-            if entry is None:
-                return None, gr.Row(visible=False), "", ""
-            said = "helpful" if entry.rating == "up" else "wrong or unhelpful"
-            note = render.notice_html(f"Noted as {said}.", "ok")
-            return entry, gr.Row(visible=True), "", note
-
-        def commented(entry, text: str) -> tuple:
-            stored = chat.comment(entry, text)
-            note = "Comment saved with the answer. Thank you." if stored else "No comment given."
-            return gr.Row(visible=False), "", render.notice_html(note, "ok" if stored else "info")
-
+        liked, commented = events.feedback(chat)
         chatbot.like(
             liked, exchanges, [rated, feedback_row, comment, feedback_note], show_progress="hidden"
         )
@@ -278,7 +228,10 @@ def build_app(services: Services) -> gr.Blocks:
 
         timeline_tab.select(timeline.figure, None, plot, show_progress="hidden")
         year.change(
-            lambda y: (timeline.year_html(y, pdf_ids()), gr.Button(interactive=y is not None)),
+            lambda y: (
+                timeline.year_html(y, events.pdf_ids(services)),
+                gr.Button(interactive=y is not None),
+            ),
             year,
             [year_info, ask_year],
         )
@@ -293,14 +246,14 @@ def build_app(services: Services) -> gr.Blocks:
         # After every answering event is defined: Stop cancels whichever is running.
         stop.click(
             chat.stop, exchanges, [chatbot, exchanges], cancels=running, show_progress="hidden"
-        ).then(idle, None, toggles, show_progress="hidden").then(
+        ).then(events.idle, None, toggles, show_progress="hidden").then(
             keep, exchanges, kept, show_progress="hidden"
         )
 
         def refresh() -> tuple:
-            kinds = doc_types()
+            kinds = events.doc_types(services)
             return (
-                status(services),
+                events.status(services),
                 library.table(),
                 gr.Dropdown(choices=library.choices(), value=None),
                 gr.CheckboxGroup(choices=kinds),
@@ -309,26 +262,16 @@ def build_app(services: Services) -> gr.Blocks:
 
         def tick(known: list[str]) -> tuple:
             """The status line, and the type filter once a background ingest changed the types."""
-            kinds = doc_types()
+            kinds = events.doc_types(services)
             return (
-                status(services),
+                events.status(services),
                 gr.CheckboxGroup(choices=kinds) if kinds != known else gr.skip(),
                 kinds,
             )
 
         refreshed = [status_line, table, remove_id, types, known_types]
 
-        def do_upload(files, title, year, doc_type, password, progress=PROGRESS):
-            """The chosen files stay chosen unless something went in (a wrong password, say)."""
-            html, went_in = library.add_uploads(files, title, year, doc_type, password, progress)
-            return html, (None if went_in else gr.skip())
-
-        def do_remove(doc_id, password, progress=PROGRESS):
-            return library.remove(doc_id, password, progress)
-
-        def do_reingest(password, progress=PROGRESS):
-            return library.reingest(password, progress)
-
+        do_upload, do_remove, do_reingest = events.admin_actions(library)
         admin = {"concurrency_limit": 1}
         into_view = "() => document.getElementById('atp-result')?.scrollIntoView({block: 'center'})"
         upload.click(

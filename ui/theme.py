@@ -226,3 +226,15 @@ setInterval(() => {
 }, 500);
 </script>
 """
+
+
+def header(title: str) -> str:
+    """The page's heading and the one paragraph that says what the assistant does."""
+    return f"""
+<h1>{title}</h1>
+<p>Ask about the International Centre for Migration Policy Development's Anti-Trafficking
+Programme (since 2002) and its publications. Every claim in an answer carries a numbered
+citation to the page it comes from: check the quoted passage, or open that page with the
+passage highlighted.
+When the publications don't cover a question, it says so.</p>
+"""

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 import app
 from assistant.settings import AssistantSettings
 from tests.app.conftest import make_services
-from ui import timeline
+from ui import events, timeline
 from ui.chat import ChatHandlers
 from ui.services import Services
 from ui.settings import AppSettings
@@ -80,8 +80,8 @@ def test_building_the_app_does_not_touch_the_index(tmp_path: Path) -> None:
 
 
 def test_status_line_reports_the_index(services: Services) -> None:
-    assert "2 publication PDFs" in app.status(services)
-    assert "27 milestones" in app.status(services)
+    assert "2 publication PDFs" in events.status(services)
+    assert "27 milestones" in events.status(services)
 
 
 def test_first_start_on_an_empty_index_adds_the_records(tmp_path: Path, embedder: Embedder) -> None:
@@ -92,7 +92,7 @@ def test_first_start_on_an_empty_index_adds_the_records(tmp_path: Path, embedder
     ids = {d.id for d in services.documents()}
     assert ids == {"milestones", "catalogue"}
     assert services.ready and services.activity is None and not services.warming
-    assert "Working" not in app.status(services)
+    assert "Working" not in events.status(services)
 
 
 def test_a_question_during_first_start_waits_for_the_records(
@@ -121,7 +121,7 @@ def test_start_up_failure_is_kept_for_the_status_and_retried(tmp_path: Path) -> 
     services.start_background().join(timeout=30)
 
     assert not services.ready and "cannot reach" in (services.startup_error or "")
-    assert "Index unavailable" in app.status(services)
+    assert "Index unavailable" in events.status(services)
 
 
 def test_timeline_figure_and_year_details() -> None:
