@@ -105,6 +105,11 @@ def test_every_view_is_readable_and_the_chat_comes_first(browser, app: App, view
     page.get_by_role("tab", name="Timeline").click()
     page.locator("label", has_text="2017").first.click()
     page.wait_for_selector(".atp-year-big", timeout=WAIT)
+    # what a reader sees once the year's update has landed: the button enabled, fades settled
+    ask_year = page.get_by_role("button", name="Ask the assistant about this year")
+    ask_year.wait_for(state="visible", timeout=WAIT)
+    page.wait_for_function("b => !b.disabled", arg=ask_year.element_handle(), timeout=WAIT)
+    page.wait_for_timeout(600)
     no_low_contrast(page, f"timeline {view} {theme}")
     if view == "desktop":
         page.wait_for_timeout(800)
