@@ -606,14 +606,7 @@ def run_groups(
 
 def sets_of(sets_file: Path, statuses: Sequence[str]) -> dict[str, Path]:
     """The question files of eval/sets.toml with one of the statuses, by set name."""
-    import tomllib
-
-    table = tomllib.loads(sets_file.read_text(encoding="utf-8"))["sets"]
-    return {
-        name: sets_file.parent / row["file"]
-        for name, row in table.items()
-        if row["status"] in statuses
-    }
+    return {s.name: s.path for s in load_sets(sets_file) if s.status in statuses}
 
 
 @click.command()
