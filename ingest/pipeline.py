@@ -8,6 +8,7 @@ encoding speed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -527,9 +528,10 @@ class Pipeline:
         return target
 
     def _drop_copies(self, doc_id: str, keep: Path | None) -> None:
+        """Once readers see the new version (or the removal): until then they cite the old."""
         for old in self.library.glob(f"{doc_id}.*.pdf"):
             if keep is None or old.resolve() != keep.resolve():
-                old.unlink(missing_ok=True)
+                self.store.when_published(functools.partial(old.unlink, missing_ok=True))
 
 
 def _json_hash(values: Iterable[str]) -> str:

@@ -111,6 +111,7 @@ class Index:
         else:
             # Nothing is copied until the first write: a run that changes nothing costs nothing.
             store, release = self._snapshot(open_copy)
+        store.deferred = []
         try:
             yield store
         finally:
@@ -118,10 +119,19 @@ class Index:
                 work, client = opened[0]
                 close(client)  # flushes the HNSW files: the copy is whole from here on
                 generations.publish(work)
+                for action in store.deferred:
+                    _run_deferred(action)
             if release is not None:
                 release()  # the generation it started from, so that `collect` may delete it
             if opened:
                 generations.collect()
+
+
+def _run_deferred(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception as exc:  # what was written is published; tidying up must not undo that
+        log.warning("a step after publishing the index failed: %s", exc)
 
 
 def _close(client: ClientAPI | None, lease: Lease | None) -> None:

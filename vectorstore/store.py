@@ -97,6 +97,17 @@ class Store:
         self._collections: dict[str, Any] = {}
         self._switch = threading.Lock()
         self.written = False  # whether anything was written through this Store
+        # Set by Index.writer when writes become visible only at a later publish (embedded).
+        self.deferred: list[Callable[[], None]] | None = None
+
+    def when_published(self, action: Callable[[], None]) -> None:
+        """Run `action` once readers see what was written: at once on a server, after the
+        publish of the generation when embedded (say, deleting the PDF a replaced version was
+        read from, which readers of the published index still cite)."""
+        if self.deferred is None:
+            action()
+        else:
+            self.deferred.append(action)
 
     @property
     def _batch(self) -> int:

@@ -510,3 +510,30 @@ def test_report_lines_count_in_words() -> None:
 
     assert one.line() == "added    memo (1 page, 1 chunk, 1 page without text)"
     assert many.line() == "replaced study (12 pages, 30 chunks, 2 pages without text)"
+
+
+def test_a_replaced_or_removed_pdf_stays_citable_until_the_run_is_published(
+    tmp_path: Path, atp_data_dir: Path, embedder: Embedder
+) -> None:
+    """Embedded, readers keep the published index during a run; the PDF copies its sources
+    open must outlive the run, and go once the run is published."""
+    index = Index(StoreSettings.from_env({}, data_dir=atp_data_dir), embedder)
+    settings = IngestSettings.from_env({})
+    with index.writer() as store:
+        Pipeline(store, settings, atp_data_dir).ingest([from_path(make_pdf(tmp_path, "alpha"))])
+    first = Path(index.reader().document("alpha").cached_path)
+    assert first.exists()
+
+    changed = make_pdf(tmp_path / "v2", "alpha", topic="beta")
+    with index.writer() as store:
+        report = Pipeline(store, settings, atp_data_dir).ingest([from_path(changed)])
+        assert report.documents[0].status == "replaced", report.documents[0]
+        cited = Path(index.reader().document("alpha").cached_path)  # what readers cite now
+        assert cited == first and cited.exists()
+    second = Path(index.reader().document("alpha").cached_path)
+    assert second != first and second.exists() and not first.exists()
+
+    with index.writer() as store:
+        Pipeline(store, settings, atp_data_dir).remove("alpha")
+        assert second.exists() and index.reader().document("alpha") is not None
+    assert not second.exists() and index.reader().document("alpha") is None
