@@ -108,7 +108,7 @@ def check(
                 continue
             key = (n, quote)
             if key not in sources:
-                sources[key] = _source(len(sources) + 1, chunks[n], quote, by_n[n].score)
+                sources[key] = source(len(sources) + 1, chunks[n], quote, by_n[n].score)
                 order.append(key)
             numbers.append(sources[key].n)
         if numbers:
@@ -129,7 +129,7 @@ def related(
         ranked = [s.text for s in p.sentences] or [p.text[:300]]
         quote = next((q for q in ranked if not _is_planted(q, hostile)), None)
         if quote is not None and _on_page(quote, chunks[p.n], page_text):
-            out.append(_source(len(out) + 1, chunks[p.n], quote, p.score))
+            out.append(source(len(out) + 1, chunks[p.n], quote, p.score))
     return out
 
 
@@ -168,7 +168,8 @@ def _on_page(quote: str, chunk: Chunk, page_text: PageLookup) -> bool:
     return bool(quote) and text is not None and quote in text
 
 
-def _source(n: int, chunk: Chunk, quote: str, score: float) -> Source:
+def source(n: int, chunk: Chunk, quote: str, score: float) -> Source:
+    """The citation of `quote` in `chunk`; a PDF's link opens at the chunk's page."""
     url = chunk.url
     if url and chunk.page:
         url = f"{url}#page={chunk.page}"

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant.answer import Answer, Source
-from assistant.citations import check
+from assistant.citations import check, source
 from assistant.followup import SHORT, earlier_question
 from assistant.programme.judge import features
 from assistant.programme.judge import load as load_judge
@@ -117,7 +117,9 @@ class Programme:
             return None
         # Every sentence passed the citation checks; each record is then cited once, its
         # quote the whole record text as stored.
-        sources = [_source(n, r, found.coverage) for n, r in enumerate(cited, start=1)]
+        sources = [
+            source(n, r.chunk, r.chunk.text, found.coverage) for n, r in enumerate(cited, start=1)
+        ]
         if any(stored(r.chunk) != s.quote for r, s in zip(cited, sources, strict=True)):
             return None
         numbers = {s.id: s.n for s in sources}
@@ -155,23 +157,6 @@ def _is_short(question: str) -> bool:
 def _pairs(query: Query) -> bool:
     """Asks about two records ("how many years after..."), which a follow-up names one of."""
     return bool({"between", "order"} & query.intents)
-
-
-def _source(n: int, record: Record, score: float) -> Source:
-    chunk = record.chunk
-    return Source(
-        n=n,
-        kind=chunk.kind,
-        id=chunk.ref_id,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        year=chunk.year,
-        page=None,
-        page_label=None,
-        quote=chunk.text,
-        url=chunk.url,
-        score=score,
-    )
 
 
 def _name(record: Record) -> str:
