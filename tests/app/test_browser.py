@@ -5,19 +5,14 @@ Screenshots go to artifacts/screenshots/ (gitignored) for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.app.ui_browser import App
 from tests.pdf_factory import text_pdf
-from tests.processes import free_port, stop
 from tests.small_index import build_index, make_pdfs
 from vectorstore.embeddings import Embedder
 
@@ -39,56 +34,15 @@ PASSWORD = "e2e-admin-secret"
 WAIT = 90_000  # ms; the first question also loads the embedding model
 
 
-class AppProcess:
-    """`python app.py` on 127.0.0.1:port, stopped by its PID."""
-
-    def __init__(self, data_dir: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ATP_")}
-        env.update(ATP_ADMIN_PASSWORD=PASSWORD, GRADIO_ANALYTICS_ENABLED="False")
-        self.log = log
-        started = time.perf_counter()
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "app.py", "--port", str(self.port), "--data-dir", str(data_dir)],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        self.startup_seconds = self._wait_until_up(started)
-
-    def _wait_until_up(self, started: float) -> float:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"app exited:\n{self.log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(self.url + "/", timeout=2, trust_env=False).status_code == 200:
-                    return time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"app not up after 90 s:\n{self.log.read_text(errors='replace')}")
-
-    def stop(self) -> None:
-        stop(self.process)
-
-
 @pytest.fixture(scope="module")
-def running_app(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
-) -> Iterator[AppProcess]:
+def running_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[App]:
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian chromium is not installed at /usr/bin/chromium (scripts/test.sh adds it)"
         )
     folder = tmp_path_factory.mktemp("e2e")
     build_index(folder / "data", make_pdfs(folder / "pdfs"), embedder)
-    app = AppProcess(folder / "data", folder / "app.log")
+    app = App(folder / "data", folder / "app.log", ATP_ADMIN_PASSWORD=PASSWORD)
     print(f"\napp served its first page {app.startup_seconds:.1f} s after launch")
     try:
         yield app
@@ -97,7 +51,7 @@ def running_app(
 
 
 @pytest.fixture(scope="module")
-def browser(running_app: AppProcess):
+def browser(running_app: App):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -109,7 +63,7 @@ def browser(running_app: AppProcess):
 
 
 @pytest.fixture
-def page(browser, running_app: AppProcess):
+def page(browser, running_app: App):
     context = browser.new_context(viewport={"width": 1360, "height": 1000})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=running_app.url)
     page = context.new_page()
@@ -137,7 +91,7 @@ def ask(page, question: str):
     return page.locator(".atp-answer").last
 
 
-def test_first_page_explains_itself(page, running_app: AppProcess) -> None:
+def test_first_page_explains_itself(page, running_app: App) -> None:
     page.wait_for_selector("text=2 publication PDFs", timeout=WAIT)
     assert page.get_by_text("What happened in 2017?").is_visible()
     assert running_app.startup_seconds < 30
@@ -151,7 +105,7 @@ def test_first_page_explains_itself(page, running_app: AppProcess) -> None:
     page.wait_for_function("document.querySelectorAll('.atp-answer').length == 0", timeout=WAIT)
 
 
-def test_answer_with_a_working_citation(page, running_app: AppProcess) -> None:
+def test_answer_with_a_working_citation(page, running_app: App) -> None:
     answer = ask(page, "Where was the transnational referral mechanism first piloted?")
 
     assert "Albania and Moldova" in answer.inner_text()
@@ -190,7 +144,7 @@ def test_script_in_a_document_renders_as_text(page) -> None:
     shot(page, "03-script-as-text")
 
 
-def test_upload_then_ask_about_it(page, tmp_path: Path, running_app: AppProcess) -> None:
+def test_upload_then_ask_about_it(page, tmp_path: Path, running_app: App) -> None:
     pdf = text_pdf(
         tmp_path / "Tirana hotline <b>.pdf",
         ["Hotline review", "Results\nThe Tirana hotline answered 913 calls in its first year."],

@@ -41,6 +41,7 @@ class App:
         self.log = log
         clean = {k: v for k, v in os.environ.items() if not k.startswith("ATP_")}
         clean.update(GRADIO_ANALYTICS_ENABLED="False", **env)
+        started = time.perf_counter()
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "app.py", "--port", str(self.port), "--data-dir", str(data_dir)],
@@ -50,16 +51,16 @@ class App:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        self._wait_until_up()
+        self.startup_seconds = self._wait_until_up(started)
 
-    def _wait_until_up(self) -> None:
+    def _wait_until_up(self, started: float) -> float:
         deadline = time.monotonic() + 300  # a loaded CI machine needs long
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited:\n{self.log.read_text(errors='replace')[-3000:]}")
             try:
                 if httpx.get(self.url + "/", timeout=2, trust_env=False).status_code == 200:
-                    return
+                    return time.perf_counter() - started
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
