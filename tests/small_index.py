@@ -52,18 +52,21 @@ DOCS = {
 }
 
 
-def make_pdfs(folder: Path) -> dict[str, Path]:
+def make_pdfs(folder: Path, docs: dict[str, dict] = DOCS) -> dict[str, Path]:
+    """`docs` (title, pages, labels) as PDFs in folder; the small index's own by default."""
     folder.mkdir(parents=True, exist_ok=True)
     return {
         doc_id: text_pdf(
             folder / f"{doc_id}.pdf", doc["pages"], page_labels=doc["labels"], title=doc["title"]
         )
-        for doc_id, doc in DOCS.items()
+        for doc_id, doc in docs.items()
     }
 
 
-def build_index(data_dir: Path, pdfs: dict[str, Path], embedder: Embedder) -> Store:
-    """The generated publications and the milestones, ingested into data_dir."""
+def build_index(
+    data_dir: Path, pdfs: dict[str, Path], embedder: Embedder, docs: dict[str, dict] = DOCS
+) -> Store:
+    """The generated publications (`docs`, made by make_pdfs) and the milestones, ingested."""
     store = Store(connect(StoreSettings.from_env({}, data_dir=data_dir)), embedder)
     pipeline = Pipeline(store, IngestSettings.from_env({}), data_dir)
     report = pipeline.ingest(
@@ -75,7 +78,7 @@ def build_index(data_dir: Path, pdfs: dict[str, Path], embedder: Embedder) -> St
                 doc_type=doc["doc_type"],
                 doc_id=doc_id,
             )
-            for doc_id, doc in DOCS.items()
+            for doc_id, doc in docs.items()
         ]
     )
     assert not report.failures, [d.line() for d in report.failures]

@@ -36,6 +36,7 @@ from ingest.settings import IngestSettings
 from ingest.sources import from_path
 from tests.assistant.scripted_backend import NAME, ScriptedBackend, registered
 from tests.pdf_factory import text_pdf
+from tests.small_index import build_index, make_pdfs
 from vectorstore.client import connect
 from vectorstore.embeddings import Embedder
 from vectorstore.settings import StoreSettings
@@ -98,36 +99,15 @@ YEARS = {doc_id: doc["year"] for doc_id, doc in DOCS.items()}
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("pdfs")
-    return {
-        doc_id: text_pdf(
-            folder / f"{doc_id}.pdf", doc["pages"], page_labels=doc["labels"], title=doc["title"]
-        )
-        for doc_id, doc in DOCS.items()
-    }
+    return make_pdfs(tmp_path_factory.mktemp("pdfs"), DOCS)
 
 
 @pytest.fixture(scope="module")
 def index(
     tmp_path_factory: pytest.TempPathFactory, library: dict[str, Path], embedder: Embedder
 ) -> Store:
-    data_dir = tmp_path_factory.mktemp("index")
-    store = Store(connect(StoreSettings.from_env({}, data_dir=data_dir)), embedder)
-    pipeline = Pipeline(store, IngestSettings.from_env({}), data_dir)
-    sources = [
-        from_path(
-            library[doc_id],
-            title=doc["title"],
-            year=doc["year"],
-            doc_type=doc["doc_type"],
-            doc_id=doc_id,
-        )
-        for doc_id, doc in DOCS.items()
-    ]
-    report = pipeline.ingest(sources)
-    assert not report.failures, [d.line() for d in report.failures]
-    assert pipeline.ingest_milestones().status == "added"
-    return store
+    """This module's own publications (not the session's small index): other page layouts."""
+    return build_index(tmp_path_factory.mktemp("index"), library, embedder, DOCS)
 
 
 @pytest.fixture(scope="module")
