@@ -98,12 +98,23 @@ class Assistant:
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
     ) -> Iterator[str | Answer]:
         """Text pieces as the backend writes them, then the checked Answer (which may differ)."""
-        started = time.perf_counter()
         question = clean_question(question)
-        earlier = earlier_question(question, history)
         if not question:
             yield Answer("Please type a question.", True, [], question, question)
             return
+        # Misspelt words are read as the indexed words they were meant to be, by every stage.
+        respelt = self.retriever.keyword_index().respelt(question)
+        for event in self._answer(respelt, history, filters):
+            if isinstance(event, Answer) and respelt != question:
+                event.text += f"\n\n(Read as: “{respelt}”.)"
+                event.question = question
+            yield event
+
+    def _answer(
+        self, question: str, history: Sequence[Turn], filters: Filters | None
+    ) -> Iterator[str | Answer]:
+        started = time.perf_counter()
+        earlier = earlier_question(question, history)
         # The timeline's and catalogue's records answer first (assistant/programme/), and the
         # PDFs' passages add what they say beside them; a question no record holds goes on to
         # the passages alone.

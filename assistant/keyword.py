@@ -23,7 +23,9 @@ from vectorstore.records import MILESTONE, Chunk
 
 
 class KeywordIndex:
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[Chunk], known: frozenset[str] = frozenset()) -> None:
+        """`known`: words of the language (text.language_words), never taken for misspellings."""
+        self.known = known
         self.chunks = list(chunks)
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
         words = [tokens(_indexed_text(c)) for c in self.chunks]
@@ -59,6 +61,7 @@ class KeywordIndex:
         self._prefixes = {t[:5] for t in frequency if len(t) >= 5}
         self._frequency = frequency
         self._speller: object | None = None
+        self._surface: object | None = None  # a speller over the indexed words as written
         self._words: dict[str, frozenset[str]] = {}
         self._sentences: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
 
@@ -105,6 +108,37 @@ class KeywordIndex:
                 if fixed != found[0]:
                     out = re.sub(rf"\b{re.escape(word)}\b", fixed, out)
         return out
+
+    def respelt(self, text: str) -> str:
+        """The text with each word that no indexed text holds, in any inflection, written as the
+        indexed word nearest in spelling ("guidlines" -> "guidelines"): the question then reads
+        right to every stage, the records' matching and the judge as well as the search."""
+        out = text
+        for word in set(WORD.findall(text)):
+            lowered = word.lower()
+            found = tokens(word)
+            if len(lowered) < MIN_CORRECTED or not found or lowered in self.known:
+                continue
+            if all(t in self._idf for t in found):
+                continue
+            hit = self._surface_speller().lookup(
+                lowered, _verbosity(), max_edit_distance=1 if len(lowered) < 9 else 2
+            )
+            if hit and hit[0].term != lowered:
+                out = re.sub(rf"\b{re.escape(word)}\b", hit[0].term, out)
+        return out
+
+    def _surface_speller(self):
+        if self._surface is None:
+            from symspellpy import SymSpell
+
+            counts = Counter(w.lower() for c in self.chunks for w in WORD.findall(_indexed_text(c)))
+            speller = SymSpell(max_dictionary_edit_distance=2)
+            for word, count in counts.items():
+                if len(word) >= MIN_CORRECTED and not word.isdigit():
+                    speller.create_dictionary_entry(word, count)
+            self._surface = speller
+        return self._surface
 
     def _spell(self):
         if self._speller is None:

@@ -14,7 +14,7 @@ from assistant.evidence import rank_sentences
 from assistant.followup import with_earlier
 from assistant.keyword import KeywordIndex
 from assistant.periods import Period, find_period
-from assistant.text import stem, tokens
+from assistant.text import language_words, stem, tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
@@ -159,7 +159,8 @@ class Retriever:
         versions = self.store.committed_versions() if versions is None else versions
         with self._lock:
             if self._index is None or versions != self._versions:
-                self._index = KeywordIndex(list(self.store.iter_chunks(versions)))
+                known = language_words(self.store.embedder.model_path)
+                self._index = KeywordIndex(list(self.store.iter_chunks(versions)), known)
                 self._versions = versions
             return self._index
 

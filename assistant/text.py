@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 STOPWORDS = frozenset(
     [
@@ -284,3 +286,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+@functools.lru_cache(maxsize=4)
+def language_words(model_path: str) -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary (30,000 for MiniLM): words of
+    the language, which a spelling correction must leave alone ("came", "long", "join") even
+    where no indexed text holds them. Empty for a model without a vocab.txt."""
+    vocab = Path(model_path) / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    lines = vocab.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if len(w) >= 3 and w.isalpha() and w.islower())

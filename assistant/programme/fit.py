@@ -33,9 +33,11 @@ def main(questions: tuple[Path, ...], data_dir: Path, out: Path) -> None:
     store = open_store(StoreSettings.from_env(data_dir=data_dir))
     programme = Programme(store, Retriever(store))
     rows, labels = [], []
+    index = programme.retriever.keyword_index()
     for q in load_questions(questions):
-        for query, found, values in programme.candidates(q.question, q.history):
-            answer = programme._compose(found, query, q.question, "", 0.0)
+        question = index.respelt(q.question)  # as Assistant.stream reads it
+        for query, found, values in programme.candidates(question, q.history):
+            answer = programme._compose(found, query, question, "", 0.0)
             if answer is None:
                 continue
             text = normalise(answer.text)

@@ -198,6 +198,17 @@ def test_answer_cites_the_page_holding_the_fact(
     assert answer.removed == []
 
 
+def test_a_misspelt_question_is_answered_and_says_how_it_was_read(assistant: Assistant) -> None:
+    asked = "How did brokrs recruit kidny donors?"
+
+    answer = assistant.ask(asked)
+
+    assert not answer.refused
+    assert "newspapers" in answer.text
+    assert "(Read as: “How did brokers recruit kidney donors?”.)" in answer.text
+    assert answer.question == asked
+
+
 def test_every_marker_in_the_answer_has_its_source(assistant: Assistant) -> None:
     answer = assistant.ask("Where was the transnational referral mechanism first piloted?")
 

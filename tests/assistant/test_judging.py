@@ -14,8 +14,9 @@ from assistant.judging.fitted import FittedJudge
 from assistant.judging.fitting import fit_judge
 from assistant.prompt import Passage, Prompt
 from assistant.retrieval import Candidate, Retrieval
-from assistant.text import tokens
+from assistant.text import language_words, tokens
 from tests.assistant.test_evidence import PROGRAMME, index_over
+from vectorstore.settings import default_model_path
 
 WEIGHTS = {
     "features": ["coverage", "unknown_name", "reader"],
@@ -90,6 +91,17 @@ def test_misspelt_words_are_matched_to_the_indexed_vocabulary() -> None:
 
     assert corrected == tokens("referral of trafficking victims in domestic work")
     assert index.unknown(index.corrected(tokens("Zealand"))) == ["zealand"]
+
+
+def test_a_question_is_respelt_but_words_of_the_language_are_kept() -> None:
+    index = index_over(["ICMPD joint guidelines on referral, the training curriculum."])
+    index.known = language_words(default_model_path())
+
+    respelt = index.respelt("when came the refferal guidlines, how long was the curiculum")
+
+    # "came" and "long" are words no indexed text holds, but words: never "name" or "along"
+    assert respelt == "when came the refferal guidelines, how long was the curriculum"
+    assert index.respelt("which came first") == "which came first"
 
 
 def specific(texts: list[str], question: str) -> float:
