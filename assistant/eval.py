@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import statistics
@@ -159,11 +160,25 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+@functools.lru_cache(maxsize=1)
+def _reader_key() -> str:
+    """What the pages read from a PDF depend on besides its bytes."""
+    import hashlib
+
+    import pypdf
+
+    import ingest.pdf
+
+    code = Path(ingest.pdf.__file__).read_bytes() + pypdf.__version__.encode()
+    return hashlib.sha256(code).hexdigest()[:12]
+
+
 class PageChecker:
     """Independent check of quotes: re-reads the cited page from the PDF itself.
 
-    The pages read are kept in `cache_dir` by the PDF's content hash (pypdf takes ~11 s for a
-    corpus PDF); the eval's cache sits inside the index, whose key covers the PDF reader's code.
+    The pages read are kept in `cache_dir` (pypdf takes ~11 s for a corpus PDF), by the PDF's
+    content hash, the reader's code and pypdf's version, so any index of the same PDFs reuses
+    them (the benchmark's fresh indexes too).
     """
 
     def __init__(self, store: Store, cache_dir: Path | None = None) -> None:
@@ -184,7 +199,9 @@ class PageChecker:
     def _read(self, info: DocumentInfo) -> dict[int, str]:
         from ingest.pdf import read_pdf  # the harness may use ingest; the product does not
 
-        path = self.cache_dir / f"pages-{info.content_hash[:24]}.json" if self.cache_dir else None
+        path = None
+        if self.cache_dir is not None:
+            path = self.cache_dir / f"pages-{_reader_key()}-{info.content_hash[:24]}.json"
         if path is not None and path.exists():
             return {int(n): t for n, t in json.loads(path.read_text()).items()}
         pages = {p.number: p.text for p in read_pdf(Path(info.cached_path)).pages}
@@ -565,7 +582,7 @@ def main(
             cache = store_settings.data_dir / "eval-cache"
             if not no_baselines:
                 baselines = NaiveBaselines(store, cache)
-            checker = PageChecker(store, cache)
+            checker = PageChecker(store, cache_dir / "pages")
         if sets_file is None:
             qs = load_questions(questions)
             passed = run_files(assistant, baselines, checker, qs, bar, details)
