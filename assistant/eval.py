@@ -579,9 +579,8 @@ def main(
             settings = AssistantSettings.from_env(backend=backend)
             assistant = Assistant(store, get_backend(settings.backend, settings), settings)
             baselines = None
-            cache = store_settings.data_dir / "eval-cache"
-            if not no_baselines:
-                baselines = NaiveBaselines(store, cache)
+            if not no_baselines:  # its vectors are keyed by their texts: any index may reuse them
+                baselines = NaiveBaselines(store, cache_dir / "naive")
             checker = PageChecker(store, cache_dir / "pages")
         if sets_file is None:
             qs = load_questions(questions)
