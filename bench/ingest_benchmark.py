@@ -31,6 +31,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # runnable from a checkout without `pip install -e .`
 
 
 def folder_size(path: Path) -> int:
