@@ -25,6 +25,10 @@ class FittedJudge:
         self.scale = list(weights["scale"])
         self.coef = list(weights["coef"])
         self.intercept = float(weights["intercept"])
+        # The training range: a value beyond it (a 100 KB question's BM25) is read as its edge,
+        # since a linear model extrapolates without bound.
+        self.low = list(weights.get("low", [-math.inf] * len(self.features)))
+        self.high = list(weights.get("high", [math.inf] * len(self.features)))
         self.threshold = float(weights["threshold"] if threshold is None else threshold)
 
     @classmethod
@@ -39,9 +43,15 @@ class FittedJudge:
 
     def judge(self, features: Mapping[str, float]) -> Verdict:
         # A feature missing here (no reader set) takes its training mean: it adds nothing.
+        values = [
+            min(max(features.get(f, m), lo), hi)
+            for f, m, lo, hi in zip(self.features, self.mean, self.low, self.high, strict=True)
+        ]
         parts = [
-            (c * (features.get(f, m) - m) / s, f)
-            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+            (c * (v - m) / s, f)
+            for f, v, m, s, c in zip(
+                self.features, values, self.mean, self.scale, self.coef, strict=True
+            )
         ]
         z = self.intercept + sum(p for p, _ in parts)
         score = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))

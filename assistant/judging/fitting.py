@@ -90,6 +90,8 @@ def fit_judge(
         "scale": [round(float(s) or 1.0, 6) for s in scaler.scale_],
         "coef": [round(float(w), 6) for w in coef],
         "intercept": round(float(regression.intercept_[0]), 6),
+        "low": [round(float(v), 6) for v in x.min(axis=0)],  # the judge clips to this range
+        "high": [round(float(v), 6) for v in x.max(axis=0)],
         "threshold": round(threshold, 4),
         "fitted_on": report["questions"],
         "cv": {"C": c, **rates},
