@@ -38,6 +38,8 @@ def tree(folder: Path) -> dict[str, tuple[int, int] | int]:
         name = str(p.relative_to(folder))
         inside = p.relative_to(folder).parts[:2]
         chroma_own = len(inside) == 2 and inside[0] == "index" and inside[1].startswith("g")
+        if chroma_own and len(p.relative_to(folder).parts) == 2 and p.suffix == ".lock":
+            continue  # a reader's lease on a generation: there while any reader holds it
         files[name] = 0 if chroma_own else (p.stat().st_size, p.stat().st_mtime_ns)
     return files
 
