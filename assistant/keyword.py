@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import bm25s
 import numpy as np
@@ -100,33 +100,34 @@ class KeywordIndex:
     def corrected_text(self, text: str) -> str:
         """The text with each misspelt word replaced by the indexed word it was meant to be, so
         that dense search reads it right too."""
-        out = text
-        for word in set(WORD.findall(text)):
+
+        def fix(word: str) -> str | None:
             found = tokens(word)
-            if len(found) == 1 and found[0] not in self._idf:
-                fixed = self.corrected(found)[0]
-                if fixed != found[0]:
-                    out = re.sub(rf"\b{re.escape(word)}\b", fixed, out)
-        return out
+            if len(found) != 1 or found[0] in self._idf:
+                return None
+            fixed = self.corrected(found)[0]
+            return fixed if fixed != found[0] else None
+
+        return _rewritten(text, fix)
 
     def respelt(self, text: str) -> str:
         """The text with each word that no indexed text holds, in any inflection, written as the
         indexed word nearest in spelling ("guidlines" -> "guidelines"): the question then reads
         right to every stage, the records' matching and the judge as well as the search."""
-        out = text
-        for word in set(WORD.findall(text)):
+
+        def fix(word: str) -> str | None:
             lowered = word.lower()
             found = tokens(word)
             if len(lowered) < MIN_CORRECTED or not found or lowered in self.known:
-                continue
+                return None
             if all(t in self._idf for t in found):
-                continue
+                return None
             hit = self._surface_speller().lookup(
                 lowered, _verbosity(), max_edit_distance=1 if len(lowered) < 9 else 2
             )
-            if hit and hit[0].term != lowered:
-                out = re.sub(rf"\b{re.escape(word)}\b", hit[0].term, out)
-        return out
+            return hit[0].term if hit and hit[0].term != lowered else None
+
+        return _rewritten(text, fix)
 
     def _surface_speller(self):
         if self._surface is None:
@@ -213,6 +214,16 @@ CACHE_TEXTS = 5_000  # passages whose tokens are kept between questions (tens of
 
 # Endings that make a word from another one the stemmer leaves alone: slow-er, rule-r, old-est.
 _DERIVATIONS = ("er", "r", "est", "st", "ers", "rs", "ly")
+
+
+def _rewritten(text: str, fix: Callable[[str], str | None]) -> str:
+    """The text with every whole word for which `fix` gives a different spelling replaced."""
+    out = text
+    for word in set(WORD.findall(text)):
+        fixed = fix(word)
+        if fixed is not None and fixed != word:
+            out = re.sub(rf"\b{re.escape(word)}\b", fixed, out)
+    return out
 
 
 def _verbosity():
