@@ -228,12 +228,11 @@ class PageChecker:
 
 
 def evaluate_assistant(
-    assistant: Assistant, questions: Sequence[Question], checker: PageChecker | None = None
+    assistant: Assistant, questions: Sequence[Question], checker: PageChecker
 ) -> tuple[Scores, list[dict]]:
-    """Pass one `checker` to every group of a run: a checker per group re-read every cited PDF
+    """One `checker` serves every group of a run: a checker per group re-read every cited PDF
     (~55 s of each group's time on the corpus)."""
     scores = Scores(f"assistant ({assistant.backend.name})")
-    checker = checker or PageChecker(assistant.store)
     assistant.ask("warm-up question about referral mechanisms")
     details = []
     for q in questions:
@@ -458,7 +457,7 @@ def evaluate(
     assistant: Assistant,
     baselines: NaiveBaselines | None,
     questions: Sequence[Question],
-    checker: PageChecker | None = None,
+    checker: PageChecker,
 ) -> tuple[list[dict], list[dict]]:
     """Figures for the assistant, then for each baseline, and the per-question details."""
     ours, per_question = evaluate_assistant(assistant, questions, checker)
