@@ -119,6 +119,9 @@ class Assistant:
         # PDFs' passages add what they say beside them; a question no record holds goes on to
         # the passages alone.
         from_records = self.programme.answer(question, history, filters, self.backend.name)
+        if from_records is not None and from_records.refused:  # the records rule the years out
+            yield from_records
+            return
         if from_records is not None:
             passages = Assistant(
                 self.store,

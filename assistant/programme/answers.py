@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from assistant.answer import Answer, Source
 from assistant.citations import check, source
 from assistant.followup import SHORT, earlier_question
@@ -29,12 +31,25 @@ class Programme:
         self.retriever = retriever
         self.enabled = enabled  # off for the passages' own answer beside the records'
         self._records: tuple[int, Records] | None = None
+        self._vectors: np.ndarray | None = None  # the records' embeddings, in records() order
 
     def records(self) -> Records:
         index = self.retriever.keyword_index()
         if self._records is None or self._records[0] != id(index):
             self._records = (id(index), Records(index.chunks))
+            self._vectors = None
         return self._records[1]
+
+    def nearness(self, question: str) -> dict[str, float]:
+        """Each record's cosine to the question: everyday wording the records' words miss."""
+        records = self.records()
+        embedder = self.store.embedder
+        if self._vectors is None:
+            self._vectors = embedder.encode([r.chunk.text for r in records.items])
+        if not len(self._vectors):
+            return {}
+        scores = self._vectors @ embedder.encode([question])[0]
+        return {r.id: float(x) for r, x in zip(records.items, scores, strict=True)}
 
     def answer(
         self,
@@ -96,10 +111,12 @@ class Programme:
                 both = replace(both, intents=query.intents | {"context"})
                 first = says_little or _pairs(query)
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
+        near: dict[str, float] | None = None
         for attempt, followup in attempts:
             found = match(attempt, records, pool)
             if found is not None:
-                yield attempt, found, features(attempt, found, records, followup)
+                near = self.nearness(question) if near is None else near
+                yield attempt, found, features(attempt, found, records, followup, near)
 
     def _compose(
         self, found: Match, query: Query, question: str, backend: str, started: float
@@ -123,20 +140,19 @@ class Programme:
         if any(stored(r.chunk) != s.quote for r, s in zip(cited, sources, strict=True)):
             return None
         numbers = {s.id: s.n for s in sources}
+        seconds = time.perf_counter() - started
+        undated = _undated(found)
+        if undated:  # nothing is dated in the years asked: say so, the nearest as reading
+            why = ["no timeline item or publication is dated in the years asked"]
+            return Answer(
+                undated, True, sources, question, question, [], 0.0, backend, seconds, why
+            )
         text = " ".join(f"{r.chunk.text} [{n}]" for n, r in enumerate(cited, start=1))
         lead = _lead(found, numbers)
         computed = _computed(found, numbers)
         text = " ".join(part for part in (lead, text, computed) if part)
         return Answer(
-            text,
-            False,
-            sources,
-            question,
-            question,
-            [],
-            found.coverage,
-            backend,
-            time.perf_counter() - started,
+            text, False, sources, question, question, [], found.coverage, backend, seconds
         )
 
     def _stored_text(self, cited: Sequence[Record]):
@@ -171,29 +187,33 @@ def _refs(records: Sequence[Record], numbers: dict[str, int]) -> str:
     return ", ".join(f"[{numbers[r.id]}]" for r in records if r.id in numbers)
 
 
+def _undated(found: Match) -> str:
+    """A refusal for a period no record is dated in ("what happened in 2012"), naming the
+    timeline labels whose span covers it, which the answer lists as related reading."""
+    period = found.period
+    if found.route != "list" or period is None:
+        return ""
+    if any(period.start <= r.year <= period.end for r in found.records):
+        return ""
+    span = (
+        f"in {period.start}"
+        if period.start == period.end
+        else (f"from {max(period.start, 2002)} to {min(period.end, 2023)}")
+    )
+    labels = ", ".join(
+        f"{r.year} (covering {r.period[0]}-{r.period[1]})"
+        for r in {r.year: r for r in found.records if r.kind == MILESTONE}.values()
+    )
+    return (
+        f"The timeline and the catalogue date nothing {span}. The timeline's items labelled "
+        f"{labels} span those years; they are listed below as related reading."
+    )
+
+
 def _lead(found: Match, numbers: dict[str, int]) -> str:
     """An uncited framing sentence: it states no fact beyond what the cited records say."""
-    period = found.period
-    span = ""
-    if period is not None:
-        span = f" in {period.start}" if period.start == period.end else ""
-        if period.start != period.end:
-            span = f" from {max(period.start, 2002)} to {min(period.end, 2023)}"
     kinds = {r.kind for r in found.records}
     noun = "records" if len(kinds) > 1 else ("milestones" if MILESTONE in kinds else "publications")
-    if found.route == "list" and period is not None:
-        labels = sorted({r.year for r in found.records if r.kind == MILESTONE})
-        outside = [y for y in labels if not period.start <= y <= period.end]
-        if outside:
-            spans = ", ".join(
-                f"{r.year} (covering {r.period[0]}-{r.period[1]})"
-                for r in {r.year: r for r in found.records if r.year in outside}.values()
-            )
-            return (
-                f"No timeline item is labelled{span}; the timeline dates these under the "
-                f"label {spans}:"
-            )
-        return ""
     if found.route == "outcome":
         return "What came of it, from the timeline and the catalogue:"
     if found.route in ("first", "latest"):

@@ -12,12 +12,15 @@ from importlib import resources
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
-FEATURES = ("coverage", "unknown", "missing", "words", "who", "followup")
+FEATURES = ("coverage", "unknown", "missing", "words", "who", "followup", "dense")
 
 
-def features(query: Query, found: Match, records: Records, followup: bool) -> dict[str, float]:
-    """What the judge weighs: how much of the question the answering records hold, and how
-    heavy the words are that no record (or no answering record) holds."""
+def features(
+    query: Query, found: Match, records: Records, followup: bool, near: dict[str, float]
+) -> dict[str, float]:
+    """What the judge weighs: how much of the question the answering records hold, how
+    heavy the words are that no record (or no answering record) holds, and how near the
+    nearest answering record's embedding is to the question's."""
     words = query.words
     total = sum(records.idf(w) for w in words) or 1.0
     held = set().union(*(r.words for r in found.records))
@@ -30,6 +33,7 @@ def features(query: Query, found: Match, records: Records, followup: bool) -> di
         "words": math.log1p(len(words)),
         "who": float("who" in query.intents and "audience" not in query.intents),
         "followup": float(followup),
+        "dense": max((near.get(r.id, 0.0) for r in found.records), default=0.0),
     }
 
 

@@ -54,6 +54,8 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         for w in tokens(VOCABULARY.strip_intents(text))
         if w not in VOCABULARY.generic_tokens and not w.isdigit()
     ]
+    if "either" in intents and {"first", "latest"} & intents:
+        intents.add("order")  # "X or Y, which came first" compares two records
     if "count" in intents and not VOCABULARY.counts_records(text):
         intents.add("uncountable")
     kind = None
@@ -81,15 +83,18 @@ def in_period(record: Record, period: Period, by_label: bool) -> bool:
 
 def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
     """The answering records, or None when no record holds what the question asks."""
+    every = pool
     if query.period is not None:
-        by_label = any(r.kind == MILESTONE and in_period(r, query.period, True) for r in pool)
+        # records dated in the period when there are any; else the milestones spanning it
+        by_label = any(in_period(r, query.period, True) for r in pool)
         pool = [r for r in pool if in_period(r, query.period, by_label)]
-    if not pool or ("uncountable" in query.intents and "between" not in query.intents):
-        return None  # "how many pages, staff, victims": the records count only themselves
     if {"between", "order"} & query.intents and query.words:
-        pair = _best_pair(query, records, pool)
+        # a year in a two-record question dates one of the two, not both
+        pair = _best_pair(query, records, every if query.period else pool, pool)
         if pair is not None:
             return pair
+    if not pool or ("uncountable" in query.intents and "between" not in query.intents):
+        return None  # "how many pages, staff, victims": the records count only themselves
     scored = sorted(
         ((records.coverage(query.words, [r]), r) for r in pool),
         key=lambda p: (-p[0], p[1].kind != MILESTONE, p[1].year),
@@ -127,13 +132,21 @@ def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | Non
     return Match("records", chosen[:MAX_LISTED], best, query.period)
 
 
-def _best_pair(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
+def _best_pair(
+    query: Query, records: Records, pool: Sequence[Record], dated: Sequence[Record]
+) -> Match | None:
     """Two records that together hold the question's words: for "which came first" and "how
-    many years between". A milestone and its own publication are one event, not two."""
+    many years between", one of them in `dated` (the year asked, if any). A milestone and its
+    own publication are one event, not two."""
     held = {r.id: {w for w in query.words if w in r.own} for r in pool}
+    in_dated = {r.id for r in dated}
     best: tuple[float, float, Record, Record] | None = None
     for a, b in combinations(pool, 2):
-        if b.id in a.linked or not (held[a.id] - held[b.id]) or not (held[b.id] - held[a.id]):
+        if a.kind != b.kind and (b.id in a.linked or a.id in b.linked):
+            continue
+        if held[a.id] == held[b.id] or not (held[a.id] and held[b.id]):
+            continue  # one record may name the other ("its revised edition"), not be it
+        if a.id not in in_dated and b.id not in in_dated:
             continue
         if query.kind and query.kind == PUBLICATION and PUBLICATION not in (a.kind, b.kind):
             continue

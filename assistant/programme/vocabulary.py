@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 
-from assistant.text import tokens
+from assistant.text import stem, tokens
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,10 @@ class Vocabulary:
 
     @cached_property
     def generic_tokens(self) -> frozenset[str]:
-        return frozenset(t for w in self.generic for t in tokens(w))
+        # A stopword's own stem too: "list" is a stopword, "listed" stems to "list".
+        return frozenset(
+            {t for w in self.generic for t in tokens(w)} | set(map(stem, self.generic))
+        )
 
     @cached_property
     def _rewrites(self) -> list[tuple[re.Pattern[str], str]]:

@@ -155,3 +155,56 @@ def test_the_stream_yields_the_text_then_the_answer(assistant: Assistant) -> Non
     events = list(assistant.stream("When was the programme launched?"))
     assert isinstance(events[-1], Answer)
     assert "".join(e for e in events if isinstance(e, str)) == events[-1].text
+
+
+def test_two_named_records_joined_by_or_are_compared(assistant: Assistant) -> None:
+    answer = assistant.ask("the how to investigate manual vs the media guidelines, which first?")
+    assert set(cited(answer)) >= {"how-to-investigate-training-manual", "media-thb-guidelines"}
+    assert "Compared from the years of" in answer.text
+
+
+def test_a_year_in_a_two_record_question_dates_one_of_them(
+    assistant: Assistant, records_only: Store
+) -> None:
+    answer = assistant.ask(
+        "How many years after the 2004 police training standards did ICMPD join ICAT?"
+    )
+    assert cited(answer) == ["ms-2004-police-training-standards", "ms-2017-icat-member"]
+    assert "2017 - 2004 = 13 years" in answer.text
+    assert_cites_records_verbatim(answer, records_only)
+
+
+def test_a_year_nothing_is_dated_in_is_refused_with_the_spanning_items(
+    assistant: Assistant,
+) -> None:
+    dated = {m.year_label for m in catalogue.milestones()} | {
+        p.year for p in catalogue.publications()
+    }
+    year = next(y for y in range(2009, 2023) if y not in dated)
+    answer = assistant.ask(f"What did the programme do in {year}?")
+    assert answer.refused, answer.text
+    assert answer.why == ["no timeline item or publication is dated in the years asked"]
+    spanning = {m.id for m in catalogue.milestones() if m.period[0] <= year <= m.period[1]}
+    assert set(cited(answer)) == spanning
+    assert f"date nothing in {year}" in answer.text
+
+
+def test_a_year_only_the_catalogue_dates_lists_its_publications(assistant: Assistant) -> None:
+    labels = {m.year_label for m in catalogue.milestones()}
+    year = next(p.year for p in catalogue.publications() if p.year not in labels)
+    answer = assistant.ask(f"What happened in {year}?")
+    assert not answer.refused, answer.text
+    assert set(cited(answer)) == {p.id for p in catalogue.publications() if p.year == year}
+
+
+def test_right_after_a_year_is_the_next_label_on_the_timeline(assistant: Assistant) -> None:
+    answer = assistant.ask("what was on the timeline right after 2008")
+    following = min(m.year_label for m in catalogue.milestones() if m.year_label > 2008)
+    expected = {m.id for m in catalogue.milestones() if m.year_label == following}
+    assert set(cited(answer)) == expected
+
+
+def test_a_count_of_listed_milestones_ignores_the_word_listed(assistant: Assistant) -> None:
+    answer = assistant.ask("How many milestones are listed for 2014?")
+    expected = [m for m in catalogue.milestones() if m.year_label == 2014]
+    assert f"Count: {len(expected)} milestones" in answer.text
