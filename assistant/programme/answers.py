@@ -15,7 +15,7 @@ from assistant.citations import check, source
 from assistant.followup import SHORT, earlier_question
 from assistant.programme.judge import features
 from assistant.programme.judge import load as load_judge
-from assistant.programme.matching import Match, Query, match, parse
+from assistant.programme.matching import Match, Query, in_period, match, parse
 from assistant.programme.records import Record, Records
 from assistant.prompt import Passage, Turn
 from assistant.retrieval import Filters, Retriever
@@ -111,12 +111,24 @@ class Programme:
                 both = replace(both, intents=query.intents | {"context"})
                 first = says_little or _pairs(query)
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
-        near: dict[str, float] | None = None
+        near = self.nearness(question)
+        matched = False
         for attempt, followup in attempts:
             found = match(attempt, records, pool)
             if found is not None:
-                near = self.nearness(question) if near is None else near
+                matched = True
                 yield attempt, found, features(attempt, found, records, followup, near)
+        if matched or "uncountable" in query.intents:
+            return
+        if query.period is not None:
+            pool = [r for r in pool if in_period(r, query.period, True)]
+        if not pool:
+            return
+        # Else the record nearest in meaning, for wording the records' words miss; the judge
+        # weighs its nearness against the words it lacks.
+        nearest = max(pool, key=lambda r: near.get(r.id, 0.0))
+        found = Match("records", [nearest], records.coverage(query.words, [nearest]))
+        yield query, found, features(query, found, records, False, near)
 
     def _compose(
         self, found: Match, query: Query, question: str, backend: str, started: float

@@ -12,24 +12,21 @@ from importlib import resources
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
-FEATURES = ("coverage", "unknown", "missing", "words", "who", "followup", "dense")
+FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense")
 
 
 def features(
     query: Query, found: Match, records: Records, followup: bool, near: dict[str, float]
 ) -> dict[str, float]:
     """What the judge weighs: how much of the question the answering records hold, how
-    heavy the words are that no record (or no answering record) holds, and how near the
-    nearest answering record's embedding is to the question's."""
+    heavy the words are that no record holds, and how near the nearest answering record's
+    embedding is to the question's."""
     words = query.words
     total = sum(records.idf(w) for w in words) or 1.0
-    held = set().union(*(r.words for r in found.records))
     known = {w for r in records.items for w in r.words}
-    missing = [records.idf(w) for w in words if w not in held]
     return {
         "coverage": found.coverage,
         "unknown": sum(records.idf(w) for w in words if w not in known) / total,
-        "missing": max(missing, default=0.0) / records.idf("\0"),
         "words": math.log1p(len(words)),
         "who": float("who" in query.intents and "audience" not in query.intents),
         "followup": float(followup),

@@ -34,5 +34,22 @@ def test_the_shipped_judge_weighs_every_feature() -> None:
     judge = load()
     assert set(judge.weights) == set(FEATURES)
     strong = dict.fromkeys(FEATURES, 0.0) | {"coverage": 1.0, "words": 0.7}
-    weak = strong | {"coverage": 0.4, "unknown": 0.6, "missing": 1.0}
+    weak = strong | {"coverage": 0.4, "unknown": 0.6}
     assert judge.answers(strong) and not judge.answers(weak)
+
+
+def test_wording_no_record_holds_still_offers_the_nearest_record(records_only) -> None:
+    from assistant.programme.answers import Programme
+    from assistant.retrieval import Retriever
+
+    programme = Programme(records_only, Retriever(records_only))
+    question = "support for people heading home after migrating"
+    offered = list(programme.candidates(question))
+    near = programme.nearness(question)
+    assert len(offered) == 1
+    _, found, values = offered[0]
+    assert [r.id for r in found.records] == [max(near, key=near.get)]
+    assert values["dense"] == max(near.values())
+    # a count of something the records don't count, or a year nothing is dated in: none
+    assert not list(programme.candidates("how many people heading home after migrating"))
+    assert not list(programme.candidates("support for people heading home in 1990"))
