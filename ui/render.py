@@ -115,8 +115,12 @@ def error_html(message: str) -> str:
 
 
 def why(answer: Answer) -> str:
-    """The answer's one-line reason (why it was refused), once the judge gives one."""
-    return str(getattr(answer, "why", "") or "")
+    """A refusal's strongest reason as one plain line, unless the answer's text already says it."""
+    reasons = answer.why if answer.refused else []
+    first = (reasons[0] if isinstance(reasons, list) else str(reasons or "")) if reasons else ""
+    if not first or first.lower() in answer.text.lower():
+        return ""
+    return f"Why: {first[:1].upper()}{first[1:]}."
 
 
 def answer_html(

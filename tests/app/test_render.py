@@ -103,6 +103,17 @@ def test_refusal_lists_related_reading() -> None:
     assert "Related reading" in render.answer_html(refused, 0, set())
 
 
+def test_a_refusal_gives_its_strongest_reason_in_one_plain_line() -> None:
+    reasons = ["no timeline item is dated in the years asked", "a weaker reason"]
+    refused = Answer("Nothing is dated then.", True, [source()], "q", why=reasons)
+    html = render.answer_html(refused, 0, set())
+    assert '<div class="atp-why">Why: No timeline item is dated in the years asked.</div>' in html
+    assert "[" not in render.why(refused) and "weaker" not in html
+    said = Answer("Refused (no timeline item is dated in the years asked).", True, [], why=reasons)
+    assert render.why(said) == ""  # the text says it already
+    assert render.why(answer(source())) == ""  # an answer has no refusal reason
+
+
 def test_pdf_link_quotes_the_id() -> None:
     assert render.pdf_link("a b/../c", 2) == "/pdf/a%20b%2F..%2Fc#page=2"
 
