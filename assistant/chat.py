@@ -190,11 +190,11 @@ class Assistant:
 
         A question that looks like a follow-up is searched with the question before it and,
         when it has words enough of its own, alone too: alone wins when it answers at least as
-        strongly, so a question that stands on its own is never merged with the one before
-        ("How many strawberry farms did their inspectors visit in Portugal?" after one about
-        Egypt). When the search together finds no strong evidence, its passages are judged on
-        the follow-up's own words, since a page that answers "And the average sentence in
-        2011?" need not repeat the question before.
+        strongly, so a question that stands on its own is never merged with the one before.
+        The two are compared as if neither were a follow-up, since being one is itself a
+        feature the judge weighs. When the search together finds no strong evidence, its
+        passages are judged on the follow-up's own words, since a page that answers a short
+        follow-up need not repeat the question before.
         """
         k = k or self.settings.top_k
         earlier = earlier_question(question, history)
@@ -204,10 +204,11 @@ class Assistant:
             return found
         if len(tokens(question)) > SHORT:  # words enough to stand on: is it about the turn before?
             alone = self._search(question, question, "", history, filters, k)
+            together = self.judge.judge({**found.features, "followup": 0.0}).score
             if (
                 alone is not None
                 and alone.verdict.answers
-                and (not found.verdict.answers or alone.verdict.score >= found.verdict.score)
+                and (not found.verdict.answers or alone.verdict.score >= together)
             ):
                 return alone
         if found.verdict.answers:

@@ -693,7 +693,12 @@ def fit(
 
     if "blind" in statuses:
         raise click.UsageError("blind sets are only scored, never fitted on")
-    paths = sets_of(sets_file, statuses)
+    # A programme set's answerable questions are the records' to answer, not the passages'.
+    paths = {
+        s.name: s.path
+        for s in load_sets(sets_file)
+        if s.status in statuses and s.kind != "programme"
+    }
     questions = load_questions(list(paths.values()))
     rows, labels = [], []
     if details_file is not None:

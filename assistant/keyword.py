@@ -165,15 +165,19 @@ class KeywordIndex:
         ]
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 of each chunk; each distinct word counts once, so a word repeated a thousand
+        times neither dominates nor takes a thousand passes."""
         if not self.chunks or not query_tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(list(query_tokens)), dtype=np.float32)
+        distinct = list(dict.fromkeys(query_tokens))
+        return np.asarray(self.bm25.get_scores(distinct), dtype=np.float32)
 
     def page_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 of each page (see `pages`) for the question."""
+        """BM25 of each page (see `pages`) for the question, each distinct word once."""
         if not self.pages or not query_tokens:
             return np.zeros(len(self.pages), dtype=np.float32)
-        return np.asarray(self._page_bm25.get_scores(list(query_tokens)), dtype=np.float32)
+        distinct = list(dict.fromkeys(query_tokens))
+        return np.asarray(self._page_bm25.get_scores(distinct), dtype=np.float32)
 
     def coverage(self, query_tokens: Sequence[str], text: str) -> float:
         """Share of the question's weight (by idf) whose words occur in the text."""

@@ -17,7 +17,7 @@ class AssistantSettings:
     backend: str = setting("extractive", "Answer backend.", choices=BACKEND_NAMES)
     top_k: int = setting(6, "Passages given to the answerer.", minimum=1)
     judge: str = setting(
-        "rules", "What decides whether the passages answer the question.", choices=JUDGE_NAMES
+        "fitted", "What decides whether the passages answer the question.", choices=JUDGE_NAMES
     )
     min_score: float = setting(
         -1.0,

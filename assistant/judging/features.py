@@ -7,7 +7,6 @@ retrieval has already tokenised); a reader's score is one more feature when a re
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -29,11 +28,9 @@ from assistant.judging.asked import (
 from assistant.prompt import Prompt
 from assistant.retrieval import Retrieval
 from assistant.text import tokens
-from vectorstore.records import MILESTONE
 
 TOP = 5  # passages judged
 BEST = 3  # of which the best, where the answer must be
-_MILESTONE_WORD = re.compile(r"\bmilestones?\b", re.I)
 
 # name: (what a low value means, what a high value means), for the reasons a person reads.
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
@@ -86,8 +83,6 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "lacks_count_for_year": ("", "no passage gives a count for the year asked"),
     "lacks_contact": ("", "no passage holds the contact detail asked for"),
     "lacks_succession": ("", "no passage speaks of who came after"),
-    "dated_record": ("", "a programme record of the period asked is about it"),
-    "no_milestone": ("", "the timeline has no milestone in the period asked"),
     "followup": ("", "the question was read together with the one before"),
     "reader": (
         "the reader finds no sentence that answers",
@@ -135,7 +130,6 @@ def features(
     keyword = sorted((c.keyword for c in top), reverse=True)
     sentences = [s for p in prompt.passages[:BEST] for s in p.sentences[:3]]
     kind = asked_kind(asked)
-    asks_milestones = bool(period and _MILESTONE_WORD.search(prompt.standalone))
     parts = [] if followup else question_parts(prompt.question)  # a follow-up is judged whole
     by_part = [max(index.coverage(tokens(p), t) for t in texts) for p in parts if texts]
     out = {
@@ -161,15 +155,6 @@ def features(
         "lacks_count_for_year": float(lacks_a_count_for_the_year(asked, texts)),
         "lacks_contact": float(lacks_the_contact(asked, texts)),
         "lacks_succession": float(lacks_the_succession(asked, texts)),
-        "dated_record": float(
-            any(
-                c.chunk in in_period
-                and c.chunk.kind == MILESTONE
-                and (asks_milestones or not words or index.coverage(words, c.chunk.text) >= 0.5)
-                for c in best
-            )
-        ),
-        "no_milestone": float(asks_milestones and not index.milestones_in(period)),
         "followup": float(followup),
     }
     read = [s.reader for s in sentences if s.reader is not None]

@@ -10,7 +10,6 @@ from assistant.judging.features import describe
 
 VETOES = (
     "unknown_name",
-    "no_milestone",
     "absent_year",
     "absent_subject",
     "lacks_quantity",
@@ -30,8 +29,6 @@ class RulesJudge:
         vetoed = [v for v in VETOES if features.get(v)]
         if vetoed:
             return Verdict(0.0, False, tuple(describe(v, True) for v in vetoed))
-        if features.get("dated_record"):
-            return Verdict(1.0, True, (describe("dated_record", True),))
         score = (
             0.0
             if features.get("specific", 1.0) == 0
