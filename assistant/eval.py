@@ -644,9 +644,16 @@ def run_groups(
     return passed
 
 
-def sets_of(sets_file: Path, statuses: Sequence[str]) -> dict[str, Path]:
-    """The question files of eval/sets.toml with one of the statuses, by set name."""
-    return {s.name: s.path for s in load_sets(sets_file) if s.status in statuses}
+def sets_of(
+    sets_file: Path, statuses: Sequence[str], left_out: Sequence[str] = ()
+) -> dict[str, Path]:
+    """The question files of eval/sets.toml with one of the statuses and a kind not left out,
+    by set name."""
+    return {
+        s.name: s.path
+        for s in load_sets(sets_file)
+        if s.status in statuses and s.kind not in left_out
+    }
 
 
 @click.command()
@@ -694,11 +701,7 @@ def fit(
     if "blind" in statuses:
         raise click.UsageError("blind sets are only scored, never fitted on")
     # A programme set's answerable questions are the records' to answer, not the passages'.
-    paths = {
-        s.name: s.path
-        for s in load_sets(sets_file)
-        if s.status in statuses and s.kind != "programme"
-    }
+    paths = sets_of(sets_file, statuses, left_out=("programme",))
     questions = load_questions(list(paths.values()))
     rows, labels = [], []
     if details_file is not None:

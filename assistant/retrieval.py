@@ -27,6 +27,7 @@ SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 # passage there often holds the answer. Below them another page comes before a further passage
 # of a page already listed (eval/decisions.md: retrieval).
 KEEP_AS_RANKED = 3
+QUERY_VECTORS = 16  # question embeddings kept (the records stage and the search share one)
 # For a question about the programme's timeline: its milestones of the period get the best score
 # rank fusion can give (the best-matching one in full, the others a little less), or twice that
 # when the question asks for nothing but the period, so that all of them come first; and its
@@ -153,6 +154,20 @@ class Retriever:
         self._index: KeywordIndex | None = None
         self._versions: dict[str, str] | None = None
         self._lock = threading.Lock()
+        self._vectors: dict[str, np.ndarray] = {}  # query_vector's last texts, oldest first
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The text's embedding; the last few are kept, since the records stage and the search
+        embed the same question."""
+        with self._lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.store.embedder.encode([text])[0]
+            with self._lock:
+                self._vectors[text] = vector
+                while len(self._vectors) > QUERY_VECTORS:
+                    self._vectors.pop(next(iter(self._vectors)))
+        return vector
 
     def keyword_index(self, versions: dict[str, str] | None = None) -> KeywordIndex:
         """The BM25 index for the committed documents, rebuilt only when they changed."""
@@ -183,7 +198,7 @@ class Retriever:
         if not len(index):
             return result
         pool: dict[str, Candidate] = {}
-        vector = self.store.embedder.encode([query])[0]
+        vector = self.query_vector(query)
         for rank, hit in enumerate(
             self.store.search(vector, self.dense_k, filters.where(), versions=versions)
         ):

@@ -116,8 +116,7 @@ def error_html(message: str) -> str:
 
 def why(answer: Answer) -> str:
     """A refusal's strongest reason as one plain line, unless the answer's text already says it."""
-    reasons = answer.why if answer.refused else []
-    first = (reasons[0] if isinstance(reasons, list) else str(reasons or "")) if reasons else ""
+    first = answer.why[0] if answer.refused and answer.why else ""
     if not first or first.lower() in answer.text.lower():
         return ""
     return f"Why: {first[:1].upper()}{first[1:]}."

@@ -43,12 +43,11 @@ class Programme:
     def nearness(self, question: str) -> dict[str, float]:
         """Each record's cosine to the question: everyday wording the records' words miss."""
         records = self.records()
-        embedder = self.store.embedder
         if self._vectors is None:
-            self._vectors = embedder.encode([r.chunk.text for r in records.items])
+            self._vectors = self.store.embedder.encode([r.chunk.text for r in records.items])
         if not len(self._vectors):
             return {}
-        scores = self._vectors @ embedder.encode([question])[0]
+        scores = self._vectors @ self.retriever.query_vector(question)
         return {r.id: float(x) for r, x in zip(records.items, scores, strict=True)}
 
     def answer(
@@ -205,7 +204,7 @@ def _undated(found: Match) -> str:
     period = found.period
     if found.route != "list" or period is None:
         return ""
-    if any(period.start <= r.year <= period.end for r in found.records):
+    if any(in_period(r, period, True) for r in found.records):
         return ""
     span = (
         f"in {period.start}"

@@ -90,7 +90,7 @@ def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | Non
         pool = [r for r in pool if in_period(r, query.period, by_label)]
     if {"between", "order"} & query.intents and query.words:
         # a year in a two-record question dates one of the two, not both
-        pair = _best_pair(query, records, every if query.period else pool, pool)
+        pair = _best_pair(query, records, every, pool)
         if pair is not None:
             return pair
     if not pool or ("uncountable" in query.intents and "between" not in query.intents):

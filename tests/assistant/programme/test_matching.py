@@ -53,3 +53,19 @@ def test_wording_no_record_holds_still_offers_the_nearest_record(records_only) -
     # a count of something the records don't count, or a year nothing is dated in: none
     assert not list(programme.candidates("how many people heading home after migrating"))
     assert not list(programme.candidates("support for people heading home in 1990"))
+
+
+def test_a_question_is_embedded_once_for_the_records_and_the_search(
+    records_only, monkeypatch
+) -> None:
+    from tests.assistant.programme.conftest import extractive
+
+    assistant = extractive(records_only)
+    assistant.ask("what did they write for judges")  # the records' own vectors, once
+    encoded: list[list[str]] = []
+    encode = records_only.embedder.encode
+    monkeypatch.setattr(
+        records_only.embedder, "encode", lambda texts: encoded.append(list(texts)) or encode(texts)
+    )
+    assistant.ask("support for people heading home after migrating")
+    assert encoded.count(["support for people heading home after migrating"]) == 1
