@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,13 @@ class WriterLock:
             f"`{info.get('command', '?')}` (pid {info.get('pid')}, started {info.get('started')})"
         )
 
+    def _holder_soon(self, within: float = 2.0) -> str:
+        """The holder's name, waiting briefly: it takes the lock a moment before it writes it."""
+        deadline = time.monotonic() + within
+        while (holder := self.holder()) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return holder or "another ingest"
+
     @contextlib.contextmanager
     def held(
         self,
@@ -59,7 +67,7 @@ class WriterLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = self.holder() or "another ingest"
+                holder = self._holder_soon()
                 if not wait:
                     raise IndexBusy(
                         f"another ingest is writing the index in {self.path.parent}: {holder}; "

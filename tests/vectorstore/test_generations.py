@@ -115,6 +115,29 @@ def test_a_second_writer_waits_or_is_refused_naming_the_first(index: Index) -> N
     assert index.running_ingest() is None
 
 
+def test_a_writer_caught_between_locking_and_naming_itself_is_still_named(tmp_path: Path) -> None:
+    """The holder takes the flock a moment before it writes who it is; the one refused then
+    waits for the name instead of saying "another ingest"."""
+    import fcntl
+    import json
+    import os
+
+    from vectorstore.lock import WriterLock
+
+    lock = WriterLock(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    fd = os.open(lock.path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # locked, not yet named
+        info = {"pid": os.getpid(), "command": "python -m ingest sync", "started": "now"}
+        threading.Timer(0.3, os.pwrite, (fd, json.dumps(info).encode(), 0)).start()
+        with pytest.raises(IndexBusy) as refused, lock.held(wait=False):
+            pass
+        assert f"`python -m ingest sync` (pid {os.getpid()}, started now)" in str(refused.value)
+    finally:
+        os.close(fd)
+
+
 KILLED_WRITER = """
 import os, sys
 from tests.vectorstore.helpers import make_doc
