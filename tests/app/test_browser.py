@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.ui_browser import App
+from tests.app.ui_browser import ARGS, CHROMIUM, SHOTS, WAIT, App, ask
 from tests.pdf_factory import text_pdf
 from tests.small_index import build_index, make_pdfs
 from vectorstore.embeddings import Embedder
@@ -20,18 +20,7 @@ from vectorstore.embeddings import Embedder
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "e2e-admin-secret"
-WAIT = 90_000  # ms; the first question also loads the embedding model
 
 
 @pytest.fixture(scope="module")
@@ -78,17 +67,6 @@ def page(browser, running_app: App):
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def ask(page, question: str):
-    """Type a question, send it, and return the last answer once its sources are shown."""
-    before = page.locator(".atp-tools").count()
-    page.fill("#atp-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('.atp-tools').length > {before}", timeout=WAIT
-    )
-    return page.locator(".atp-answer").last
 
 
 def test_first_page_explains_itself(page, running_app: App) -> None:

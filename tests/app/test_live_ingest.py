@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import pytest
 from ingest.pipeline import Pipeline
 from ingest.settings import IngestSettings
 from ingest.sources import from_path
-from tests.app.test_browser import ARGS, CHROMIUM, WAIT, ask
+from tests.app.ui_browser import ARGS, CHROMIUM, WAIT, ask
 from tests.pdf_factory import text_pdf
 from tests.processes import free_port, stop
 from tests.small_index import DOCS
@@ -157,9 +158,14 @@ def live(request, tmp_path: Path, embedder: Embedder) -> Iterator[Live]:
         assert process.poll() is None, "the app died during the test"
         assert "Traceback" not in log.read_text(errors="replace")
     finally:
+        if process.poll() is None:  # its threads' stacks, for a test that failed waiting on it
+            process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
         stop(process)
         if server is not None:
             server.stop()
+        # Shown only when the test fails: what the app logged while it served.
+        print("--- app log (end) ---\n" + log.read_text(errors="replace")[-12000:])
 
 
 def _serves(url: str) -> bool:

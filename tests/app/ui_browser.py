@@ -18,7 +18,14 @@ from tests.processes import free_port, stop
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 WAIT = 90_000  # ms; the first question also loads the embedding model
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
 # (name, viewport): the widths the issue was reported at.
@@ -83,10 +90,13 @@ def open_page(browser, app: App, view: str = "desktop", theme: str = "light"):
 def ask(page, question: str):
     """Type a question, send it, and return the last answer once its tools are shown."""
     before = page.locator(".atp-tools").count()
+    errors = page.locator(".atp-answer.atp-error").count()
     page.fill("#atp-question textarea", question)
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('.atp-tools').length > {before}", timeout=WAIT
+    page.wait_for_function(  # an answer, or an error shown in its place (the caller checks)
+        f"document.querySelectorAll('.atp-tools').length > {before}"
+        f" || document.querySelectorAll('.atp-answer.atp-error').length > {errors}",
+        timeout=WAIT,
     )
     page.wait_for_selector("#atp-ask", state="visible", timeout=WAIT)
     return page.locator(".atp-answer").last

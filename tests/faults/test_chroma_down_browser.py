@@ -19,7 +19,7 @@ import pytest
 from ingest.pipeline import Pipeline
 from ingest.settings import IngestSettings
 from ingest.sources import from_path
-from tests.app.test_browser import ARGS, CHROMIUM, SHOTS, WAIT, ask
+from tests.app.ui_browser import ARGS, CHROMIUM, SHOTS, WAIT, ask
 from tests.processes import free_port, stop
 from tests.small_index import DOCS, make_pdfs
 from tests.vectorstore.chroma_server import ChromaServer
