@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.answer import Answer, Source
 from assistant.citations import check, source
-from assistant.followup import SHORT, earlier_question
+from assistant.followup import earlier_question, points_back
 from assistant.programme.judge import features
 from assistant.programme.judge import load as load_judge
 from assistant.programme.matching import Match, Query, in_period, match, parse
@@ -102,7 +102,9 @@ class Programme:
         earlier = earlier_question(question, history)
         attempts = [(query, False)]
         if earlier:  # "When were they revised?" leans on the question before
-            says_little = not query.words and (query.period is None or _is_short(question))
+            says_little = not query.words and (
+                query.period is None or _is_bare(question) or points_back(question)
+            )
             attempts = [] if says_little else [(query, False)]
             if match(parse(earlier), records, pool) is not None:
                 # the conversation is about the records: the follow-up is read with it
@@ -176,9 +178,10 @@ class Programme:
         return lookup
 
 
-def _is_short(question: str) -> bool:
-    """ "And in 2011?": a period and nothing else, which leans on the question before."""
-    return len(question.split()) <= SHORT + 1
+def _is_bare(question: str) -> bool:
+    """ "2011?", "in 2011?": a period and nothing else, which leans on the question before
+    ("what happened in 2011" stands on its own)."""
+    return len(question.split()) <= 2
 
 
 def _pairs(query: Query) -> bool:

@@ -118,6 +118,29 @@ def test_a_followup_takes_the_year_from_the_conversation(assistant: Assistant) -
     assert set(cited(answer)) == expected
 
 
+def test_a_question_about_a_year_stands_on_its_own_after_another_topic(
+    assistant: Assistant,
+) -> None:
+    """ "what happened in 2014" names its period and asks about it: the question before (on
+    another record) does not narrow it; "and in 2008?" still leans on the question before."""
+    first = assistant.ask("When did ICMPD become a member of ICAT?")
+    history = [
+        Turn("user", "When did ICMPD become a member of ICAT?"),
+        Turn("assistant", first.text),
+    ]
+    after = assistant.ask("what happened in 2014", history)
+    alone = assistant.ask("what happened in 2014")
+    assert not after.refused, after.text
+    assert cited(after) == cited(alone)
+    assert {m.id for m in catalogue.milestones() if m.year_label == 2014} <= set(cited(after))
+
+    first = assistant.ask("What did ICMPD do in 2018?")
+    history = [Turn("user", "What did ICMPD do in 2018?"), Turn("assistant", first.text)]
+    assert set(cited(assistant.ask("and in 2008?", history))) == {
+        m.id for m in catalogue.milestones() if m.year_label == 2008
+    }
+
+
 @pytest.mark.parametrize(
     "question",
     [
