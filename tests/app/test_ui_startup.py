@@ -49,6 +49,23 @@ def test_install_is_needed_when_missing_out_of_date_or_changed(tmp_path: Path) -
     assert "changed since the last install" in needs_install.reason(root)
 
 
+def test_the_test_install_is_its_own_and_must_be_this_checkout(tmp_path: Path) -> None:
+    """test.sh's stamp is not run-app.sh's (the test extra differs), and an editable install
+    of another checkout would serve that checkout's code: both mean install."""
+    from importlib import metadata
+
+    root = project(tmp_path, version=metadata.version("icmpd-atp-assistant"))
+    (root / needs_install.STAMP).write_text(needs_install.fingerprint(root), encoding="utf-8")
+    assert needs_install.reason(root) is None
+    source = needs_install.installed_from("icmpd-atp-assistant")
+    if source is None:
+        pytest.skip("the project is not installed editable here")
+    assert f"is installed from {source}, not from this checkout" in needs_install.reason(
+        root, "test"
+    )
+    assert needs_install.installed_from("no-such-package-here") is None
+
+
 @pytest.mark.slow
 def test_a_second_launch_serves_without_installing(tmp_path: Path) -> None:
     """A copy of the launcher beside this checkout's pyproject, stamped as a first launch
