@@ -6,10 +6,8 @@ the handlers in `ui/`, which answer through `assistant` and ingest through `inge
 
 from __future__ import annotations
 
-import faulthandler
 import logging
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -346,8 +344,6 @@ def cli(host: str | None, port: int | None, data_dir: Path | None) -> None:
         f"(data: {services.data_dir}; {mode}; built in {time.perf_counter() - started:.1f} s)"
     )
     services.start_background()
-    # `kill -USR1 PID` writes every thread's stack to stderr: what a stuck answer waits on.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
     uvicorn.run(server, host=settings.host, port=settings.port, log_level="warning")
 
 

@@ -11,7 +11,9 @@ question opens that. Questions asked meanwhile keep the snapshot they started wi
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
 import threading
 import time
 import weakref
@@ -218,7 +220,10 @@ class Services:
     # -- start-up -------------------------------------------------------------------------
 
     def start_background(self) -> threading.Thread:
-        """Warm the model and indexes; on an empty index, add the records that need no network."""
+        """Warm the model and indexes; on an empty index, add the records that need no network.
+        `kill -USR1 PID` then writes every thread's stack to stderr: what a stuck answer waits on."""
+        if threading.current_thread() is threading.main_thread():
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         thread = threading.Thread(target=self._warm_up, name="atp-warm-up", daemon=True)
         self._warm_up_thread = thread
         thread.start()

@@ -66,7 +66,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "no passage stands out from the others",
         "one passage stands out from the others",
     ),
-    "words": ("the question is short", "the question is long"),
+    "words": ("", ""),  # weighed, never a reason: a question's length says nothing to its asker
     "parts": (
         "no part of the question is well covered",
         "one part of the question is well covered",
@@ -166,4 +166,4 @@ def features(
 def describe(name: str, high: bool) -> str:
     """The plain words for a feature's value: high when it pushed its own way."""
     low_text, high_text = DESCRIPTIONS.get(name, (name, name))
-    return (high_text if high else low_text) or high_text
+    return (high_text if high else low_text) or high_text  # "" when it is never named

@@ -58,7 +58,6 @@ class FittedJudge:
         answers = score >= self.threshold
         pushed = sorted((p for p in parts if p[0] and (p[0] > 0) == answers), reverse=answers)
         mean = dict(zip(self.features, self.mean, strict=True))
-        reasons = tuple(
-            describe(f, features.get(f, mean[f]) > mean[f]) for _, f in pushed[:REASONS]
-        )
+        named = (describe(f, features.get(f, mean[f]) > mean[f]) for _, f in pushed)
+        reasons = tuple(r for r in named if r)[:REASONS]
         return Verdict(round(score, 4), answers, reasons)

@@ -109,7 +109,9 @@ class Programme:
             if match(parse(earlier), records, pool) is not None:
                 # the conversation is about the records: the follow-up is read with it
                 both = parse(f"{question} {earlier}", history)
-                both = replace(both, intents=query.intents | {"context"})
+                # the follow-up's own period wins over the one asked before
+                period = query.period or both.period
+                both = replace(both, intents=query.intents | {"context"}, period=period)
                 first = says_little or _pairs(query)
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
         near = self.nearness(question)

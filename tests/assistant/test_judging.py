@@ -40,6 +40,25 @@ def test_a_verdict_gives_its_score_and_the_reasons_that_pushed_it() -> None:
     assert answered.reasons[0] == "the best passages hold what the question says"
 
 
+def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> None:
+    """ "The question is short" tells its asker nothing about the publications."""
+    judge = FittedJudge(
+        {
+            "features": ["words", "coverage"],
+            "mean": [6.0, 0.5],
+            "scale": [3.0, 0.2],
+            "coef": [3.0, 1.0],
+            "intercept": 0.0,
+            "threshold": 0.5,
+        }
+    )
+
+    refused = judge.judge({"words": 2.0, "coverage": 0.4})
+
+    assert not refused.answers
+    assert refused.reasons == ("the best passages hold little of what the question says",)
+
+
 def test_an_absent_feature_such_as_no_reader_adds_nothing() -> None:
     judge = FittedJudge(WEIGHTS)
     base = {"coverage": 0.6, "unknown_name": 0.0}
