@@ -43,6 +43,11 @@ def points_back(question: str) -> bool:
     )
 
 
+def continues(question: str) -> bool:
+    """Opens as a continuation of the question before ("and ...", "what about ...")."""
+    return bool(_CONTINUATION.search(question))
+
+
 def is_followup(question: str) -> bool:
     return points_back(question) or len(tokens(question)) <= SHORT
 

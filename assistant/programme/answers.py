@@ -12,7 +12,8 @@ import numpy as np
 
 from assistant.answer import Answer, Source
 from assistant.citations import check, source
-from assistant.followup import earlier_question, points_back
+from assistant.followup import continues, earlier_question
+from assistant.periods import find_period
 from assistant.programme.judge import features
 from assistant.programme.judge import load as load_judge
 from assistant.programme.matching import Match, Query, in_period, match, parse
@@ -102,9 +103,7 @@ class Programme:
         earlier = earlier_question(question, history)
         attempts = [(query, False)]
         if earlier:  # "When were they revised?" leans on the question before
-            says_little = not query.words and (
-                query.period is None or _is_bare(question) or points_back(question)
-            )
+            says_little = _says_little(question, query)
             attempts = [] if says_little else [(query, False)]
             if match(parse(earlier), records, pool) is not None:
                 # the conversation is about the records: the follow-up is read with it
@@ -180,10 +179,16 @@ class Programme:
         return lookup
 
 
-def _is_bare(question: str) -> bool:
-    """ "2011?", "in 2011?": a period and nothing else, which leans on the question before
-    ("what happened in 2011" stands on its own)."""
-    return len(question.split()) <= 2
+def _says_little(question: str, query: Query) -> bool:
+    """Asks nothing of its own, so it is read with the question before first: no words and no
+    period ("and the publications?"), or a period stated bare or as a continuation ("in
+    2011?", "and in 2011?"). "What happened in 2011" and "what else happened that year" (its
+    year from the conversation) stand on their own."""
+    if query.words:
+        return False
+    if query.period is None:
+        return True
+    return find_period(question) is not None and (len(question.split()) <= 2 or continues(question))
 
 
 def _pairs(query: Query) -> bool:

@@ -140,6 +140,15 @@ def test_a_question_about_a_year_stands_on_its_own_after_another_topic(
         m.id for m in catalogue.milestones() if m.year_label == 2008
     }
 
+    # "that year" takes its year from the conversation and asks for all of that year
+    first = assistant.ask("When did ICMPD start supporting national referral mechanisms?")
+    history = [
+        Turn("user", "When did ICMPD start supporting national referral mechanisms?"),
+        Turn("assistant", first.text),
+    ]
+    others = assistant.ask("which other things did they do that year?", history)
+    assert {m.id for m in catalogue.milestones() if m.year_label == 2014} <= set(cited(others))
+
 
 @pytest.mark.parametrize(
     "question",
