@@ -33,6 +33,7 @@ TOP = 5  # passages judged
 BEST = 3  # of which the best, where the answer must be
 
 # name: (what a low value means, what a high value means), for the reasons a person reads.
+# Worded both ways, a high value argues for an answer; worded high only, for a refusal.
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "coverage": (
         "the best passages hold little of what the question says",
@@ -161,6 +162,16 @@ def features(
     if read:
         out["reader"] = max(read)
     return out
+
+
+def reason(name: str, high: bool, answers: bool) -> str:
+    """The plain words for a feature's value when it argues for the verdict, else "": a fit
+    may weigh a feature against its meaning (collinear features), and "the best passages
+    hold what the question says" is no reason to refuse."""
+    low_text, high_text = DESCRIPTIONS.get(name, (name, name))
+    if low_text:
+        return (high_text if high else low_text) if high == answers else ""
+    return high_text if high and not answers else ""
 
 
 def describe(name: str, high: bool) -> str:

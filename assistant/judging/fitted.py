@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistant.judging import Verdict
-from assistant.judging.features import describe
+from assistant.judging.features import reason
 
 WEIGHTS = "weights.json"
 REASONS = 2  # the strongest contributions named in a verdict
@@ -58,6 +58,6 @@ class FittedJudge:
         answers = score >= self.threshold
         pushed = sorted((p for p in parts if p[0] and (p[0] > 0) == answers), reverse=answers)
         mean = dict(zip(self.features, self.mean, strict=True))
-        named = (describe(f, features.get(f, mean[f]) > mean[f]) for _, f in pushed)
+        named = (reason(f, features.get(f, mean[f]) > mean[f], answers) for _, f in pushed)
         reasons = tuple(r for r in named if r)[:REASONS]
         return Verdict(round(score, 4), answers, reasons)

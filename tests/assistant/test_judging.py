@@ -59,6 +59,29 @@ def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> 
     assert refused.reasons == ("the best passages hold little of what the question says",)
 
 
+def test_a_feature_weighed_against_its_meaning_is_never_named_for_the_verdict() -> None:
+    """Collinear features can take a negative weight in the fit: a high coverage then pushes
+    towards a refusal, which must not say "the best passages hold what the question says"."""
+    judge = FittedJudge(
+        {
+            "features": ["coverage", "strength", "absent_year"],
+            "mean": [0.5, 0.5, 0.2],
+            "scale": [0.2, 0.2, 0.4],
+            "coef": [-1.0, 2.0, -1.0],
+            "intercept": 0.0,
+            "threshold": 0.5,
+        }
+    )
+
+    refused = judge.judge({"coverage": 0.9, "strength": 0.4, "absent_year": 1.0})
+
+    assert not refused.answers
+    assert refused.reasons == (
+        "the year asked about is in none of the passages",
+        "the passages cover little of the question's weight",
+    )
+
+
 def test_an_absent_feature_such_as_no_reader_adds_nothing() -> None:
     judge = FittedJudge(WEIGHTS)
     base = {"coverage": 0.6, "unknown_name": 0.0}
