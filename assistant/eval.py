@@ -258,6 +258,9 @@ def evaluate_assistant(
         details.append(
             {
                 "id": q.id,
+                "question": q.question,
+                "answer": answer.text,
+                "cited": [f"{s.id}" + (f" p. {s.page}" if s.page else "") for s in answer.sources],
                 "refused": answer.refused,
                 "strength": round(answer.strength, 4),
                 "answerable": q.answerable,

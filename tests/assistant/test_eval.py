@@ -189,9 +189,16 @@ def test_the_evaluation_scores_groups_and_applies_their_bars(
     args = ["--sets", str(smoke_sets / "sets.toml"), "--data-dir", str(small_index)]
     summary = tmp_path / "summary.json"
 
-    passed = run_eval([*args, "--summary", str(summary)], monkeypatch, embedder)
+    details = tmp_path / "details.jsonl"
+    passed = run_eval(
+        [*args, "--summary", str(summary), "--details", str(details)], monkeypatch, embedder
+    )
 
     assert passed.exit_code == 0, passed.output
+    rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert len(rows) == 4  # what was asked, answered and cited, beside the scores
+    assert all(r["question"] and r["answer"] and isinstance(r["cited"], list) for r in rows)
+    assert any(" p. " in c for r in rows for c in r["cited"])
     assert "== tuning: 3 questions (seen)" in passed.output
     assert "meets the bar (bar.json)" in passed.output
     assert "== blind misspelt: 1 questions (new)" in passed.output
