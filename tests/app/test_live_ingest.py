@@ -148,6 +148,7 @@ def live(request, tmp_path: Path, embedder: Embedder) -> Iterator[Live]:
         )
     url = f"http://127.0.0.1:{port}"
     live = Live(mode, data_dir, env, url, server, settings, log, process)
+    failed_before = request.session.testsfailed
     try:
         deadline = time.monotonic() + 120
         while not _serves(url):
@@ -158,7 +159,8 @@ def live(request, tmp_path: Path, embedder: Embedder) -> Iterator[Live]:
         assert process.poll() is None, "the app died during the test"
         assert "Traceback" not in log.read_text(errors="replace")
     finally:
-        if process.poll() is None:  # its threads' stacks, for a test that failed waiting on it
+        failed = request.session.testsfailed > failed_before  # the call's report is in
+        if failed and process.poll() is None:  # the app's threads' stacks: what it waited on
             process.send_signal(signal.SIGUSR1)
             time.sleep(1)
         stop(process)
