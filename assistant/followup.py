@@ -35,21 +35,18 @@ _CONTINUATION = re.compile(
 SHORT = 3
 
 
-def points_back(question: str) -> bool:
-    """Words that lean on the conversation ("it", "the ones", "and ...", "what about ..."),
-    whatever the question's length."""
-    return bool(
-        _ANAPHORA.search(question) or _ONES.search(question) or _CONTINUATION.search(question)
-    )
-
-
 def continues(question: str) -> bool:
     """Opens as a continuation of the question before ("and ...", "what about ...")."""
     return bool(_CONTINUATION.search(question))
 
 
 def is_followup(question: str) -> bool:
-    return points_back(question) or len(tokens(question)) <= SHORT
+    return bool(
+        _ANAPHORA.search(question)
+        or _ONES.search(question)
+        or continues(question)
+        or len(tokens(question)) <= SHORT
+    )
 
 
 def earlier_question(question: str, history: Sequence[Turn]) -> str:
