@@ -17,6 +17,7 @@ from assistant.judging import Judge, Verdict, get_judge
 from assistant.judging.features import Reader, features
 from assistant.programme import Programme
 from assistant.prompt import Passage, Prompt, Turn
+from assistant.reading import get_reader
 from assistant.retrieval import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import tokens
@@ -37,7 +38,6 @@ _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 READ_PASSAGES, READ_SENTENCES = 3, 3  # what the reader reads: the judge's best passages
-READER_WEIGHT = 1.0  # a reader's score against the word coverage (0 to 1 each) in a rank
 PART_STRENGTH = 0.5  # a part this well covered, the whole less, earns the "only part" note
 
 
@@ -82,7 +82,8 @@ class Assistant:
         self.programme = Programme(store, self.retriever, records_first)
         threshold = self.settings.min_score if self.settings.min_score >= 0 else None
         self.judge = judge or get_judge(self.settings.judge, threshold)
-        self.reader = reader  # scores sentences as answers; a feature and the answer's choice
+        # Scores sentences as answers: a judge feature and the answer's choice (ATP_READER).
+        self.reader = reader if reader is not None else get_reader(self.settings.reader)
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
@@ -272,18 +273,17 @@ class Assistant:
 
     def _read(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The reader's score on the best sentences of the best passages, kept on each sentence
-        and added to its rank: one call per question, shared by the judge and the answer."""
+        for the judge: one call per question. The answer's choice is the fitted ranker's (a
+        reader added to the word overlap chose worse: eval/decisions.md)."""
         texts = [s.text for p in passages[:READ_PASSAGES] for s in p.sentences[:READ_SENTENCES]]
         scores = iter(self.reader.score(question, texts) if texts else [])
         out = []
         for i, p in enumerate(passages):
             if i < READ_PASSAGES:
                 read = [
-                    replace(s, score=s.score + READER_WEIGHT * (r := float(next(scores))), reader=r)
-                    for s in p.sentences[:READ_SENTENCES]
+                    replace(s, reader=float(next(scores))) for s in p.sentences[:READ_SENTENCES]
                 ]
-                ranked = sorted(read, key=lambda s: -s.score) + list(p.sentences[READ_SENTENCES:])
-                p = replace(p, sentences=tuple(ranked))
+                p = replace(p, sentences=(*read, *p.sentences[READ_SENTENCES:]))
             out.append(p)
         return out
 
@@ -356,8 +356,8 @@ def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
         backend,
         assistant.settings,
         assistant.retriever,
-        assistant.judge,
-        assistant.reader,
+        judge=assistant.judge,
+        reader=assistant.reader,
     )
 
 

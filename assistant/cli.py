@@ -12,6 +12,7 @@ import click
 from assistant.backends import BackendError, get_backend
 from assistant.chat import Assistant
 from assistant.prompt import Turn
+from assistant.reading import ReaderError
 from assistant.retrieval import Filters
 from assistant.settings import BACKEND_NAMES, AssistantSettings
 from vectorstore import open_store
@@ -72,7 +73,7 @@ def ask(
             run_batch(assistant, batch, filters)
             return
         answer = assistant.ask(question or "", filters=filters)
-    except (SettingsError, EmbeddingModelError, BackendError) as exc:
+    except (SettingsError, EmbeddingModelError, BackendError, ReaderError) as exc:
         raise click.UsageError(str(exc)) from exc
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -728,10 +728,67 @@ def fit(
     click.echo(json.dumps({"sets": sorted(paths), **report}, indent=2))
 
 
+@click.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--sets",
+    "sets_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("eval/sets.toml"),
+    show_default=True,
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=("training", "read"),
+    show_default=True,
+    help="Fit on the sets of this status (never 'blind').",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(__file__).parent / "answering" / "ranking.json",
+    show_default=True,
+)
+def fit_sentences(
+    data_dir: Path | None, sets_file: Path, statuses: tuple[str, ...], out: Path
+) -> None:
+    """Fit the sentence ranker on the answered answerable questions of the training and read
+    sets (no conversation: a follow-up's facts depend on its reading) and write it to --out."""
+    from assistant.answering.choose import SHORT
+    from assistant.answering.fitting import example, fit_ranker
+    from assistant.answering.ranking import sentence_candidates
+    from assistant.text import tokens
+
+    if "blind" in statuses:
+        raise click.UsageError("blind sets are only scored, never fitted on")
+    store = open_index(StoreSettings.from_env(data_dir=data_dir)).reader()
+    settings = AssistantSettings.from_env()
+    assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+    examples = []
+    for name, path in sets_of(sets_file, statuses, left_out=("programme",)).items():
+        for q in load_questions([path]):
+            if not q.answerable or q.history or not q.key_facts:
+                continue
+            found = assistant.search(q.question)
+            if found is None or not found.verdict.answers:
+                continue
+            prompt = found.prompt
+            asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
+            examples.append(example(name, q.key_facts, sentence_candidates(prompt, asked)))
+    weights, report = fit_ranker(examples)
+    out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    click.echo(json.dumps(report, indent=2))
+
+
 def run() -> None:
-    """`python -m assistant.eval QUESTIONS...` scores; `python -m assistant.eval fit` fits."""
+    """`python -m assistant.eval QUESTIONS...` scores; `... fit` fits the judge, `... fit-sentences`
+    the sentence ranker."""
     if sys.argv[1:2] == ["fit"]:
         fit(sys.argv[2:], prog_name="python -m assistant.eval fit")
+    elif sys.argv[1:2] == ["fit-sentences"]:
+        fit_sentences(sys.argv[2:], prog_name="python -m assistant.eval fit-sentences")
     else:
         main()
 

@@ -17,6 +17,7 @@ from assistant.answer import Answer, Source
 from assistant.backends import BackendError
 from assistant.chat import clean_question
 from assistant.prompt import Turn
+from assistant.reading import ReaderError
 from assistant.retrieval import Filters
 from ui import render
 from ui.feedback import Feedback, FeedbackLog
@@ -261,7 +262,7 @@ def describe(exc: Exception) -> str:
             f"The index cannot be reached right now: {exc.problem.rstrip('.')}. "
             "Nothing was lost; press Retry when it is back."
         )
-    if isinstance(exc, StoreError | EmbeddingModelError | BackendError):
+    if isinstance(exc, StoreError | EmbeddingModelError | BackendError | ReaderError):
         return f"{exc}"
     log.exception("answering failed")
     return (

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from assistant.backends import Backend, get_backend
 from assistant.chat import Assistant
+from assistant.reading import Reader, get_reader
 from assistant.retrieval import Retriever
 from assistant.settings import AssistantSettings
 from ingest import catalogue
@@ -67,6 +68,7 @@ class Services:
         self._index: Index | None = None
         self._snapshot: Snapshot | None = None
         self._backends: dict[str, Backend] = {}
+        self._reader: list[Reader | None] = []  # loaded once, on the first question
         self._open_lock = threading.Lock()
         self._own_activity: str | None = None  # what this app's ingest does, for the status line
         self.ready = False  # model and keyword index warm
@@ -150,7 +152,12 @@ class Services:
             if name not in self._backends:
                 self._backends[name] = get_backend(name, self.assistant_settings)
             chosen = self._backends[name]
-        return Assistant(snapshot.store, chosen, self.assistant_settings, snapshot.retriever)
+            if not self._reader:
+                self._reader.append(get_reader(self.assistant_settings.reader))
+            reader = self._reader[0]
+        return Assistant(
+            snapshot.store, chosen, self.assistant_settings, snapshot.retriever, reader=reader
+        )
 
     def documents(self) -> list[DocumentInfo]:
         return self.store.documents()

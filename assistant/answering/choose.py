@@ -3,10 +3,10 @@ two that add to it, never a piece of page furniture."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from assistant.answering.junk import is_junk
-from assistant.answering.mend import without_heading
+from assistant.answering.ranking import SentenceRanker, sentence_candidates
 from assistant.evidence import question_parts
 from assistant.judging.asked import asked_kind, gives
 from assistant.prompt import Prompt
@@ -16,7 +16,6 @@ from vectorstore.records import MILESTONE
 MAX_SENTENCES = 3
 PER_PASSAGE = 2
 PER_RECORD = 1  # a milestone is one dated statement; its list of related titles is no second fact
-RANK_DECAY = 0.85  # a sentence of the 2nd passage needs a better match to beat the 1st's
 # A sentence giving the asked kind of answer leads if it scores this share of the best.
 LEAD_SHARE = 0.5
 # A further sentence must score this share of the best. Not yet calibrated on the corpus, so 0
@@ -33,26 +32,23 @@ class Choice:
     words: frozenset[str]
 
 
-def candidates(prompt: Prompt) -> list[Choice]:
-    """Every sentence worth considering, best first; junk is left out."""
-    out = []
-    for rank, passage in enumerate(prompt.passages):
-        weight = RANK_DECAY**rank
-        for sentence in passage.sentences:
-            first = rank == 0 and sentence is passage.sentences[0]
-            text = without_heading(sentence.text)
-            if (sentence.score > 0 or first) and not is_junk(text, passage.title):
-                score = sentence.score * weight + 1e-6 * weight
-                out.append(Choice(passage.n, text, score, frozenset(tokens(text))))
-    return sorted(out, key=lambda c: -c.score)
+def candidates(prompt: Prompt, asked: str | None = None) -> list[Choice]:
+    """Every sentence worth considering (no junk), best first by the fitted ranker."""
+    ranked = _ranker().rank(sentence_candidates(prompt, asked or prompt.question))
+    return [Choice(c.n, c.text, score, frozenset(tokens(c.text))) for score, c in ranked]
+
+
+@functools.lru_cache(maxsize=1)
+def _ranker() -> SentenceRanker:
+    return SentenceRanker.load()
 
 
 def choose(prompt: Prompt) -> list[Choice]:
     """The answer's sentences in reading order of importance."""
-    pool = candidates(prompt)
+    asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
+    pool = candidates(prompt, asked)
     if not pool:
         return []
-    asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
     kind = asked_kind(asked)
     best = pool[0].score
     limits = {p.n: PER_RECORD if p.kind == MILESTONE else PER_PASSAGE for p in prompt.passages}

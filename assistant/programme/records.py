@@ -23,6 +23,7 @@ TYPE_WORK = {
 # A word a record holds only through its family ("first" for "established") counts a little
 # less than the word itself, so the record that says it comes first.
 FAMILY = 0.9
+RELATED_TITLES = "Related publications:"  # how ingest appends a milestone's publications
 FACETS = ("audience", "regions", "countries", "partners", "work", "type")
 
 
@@ -47,7 +48,7 @@ class Record:
     def statement(self) -> str:
         """A milestone's statement without its year prefix; a publication's title."""
         if self.kind == MILESTONE:
-            return self.chunk.text.split(": ", 1)[-1].split(" Related publications:")[0]
+            return self.chunk.text.split(": ", 1)[-1].split(f" {RELATED_TITLES}")[0]
         return self.title
 
 

@@ -166,6 +166,26 @@ def test_an_unknown_backend_in_the_environment_exits_2(data_dir: Path, tmp_path:
     assert "extractive" in result.stderr
 
 
+def test_the_reader_named_in_the_environment_reads_the_answer(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """ATP_READER reaches the assistant (it once was read and never used): the shipped reader
+    answers, and a name that loads nothing exits 2 saying what to set, not with a traceback."""
+    plain = ask(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path, ATP_READER="none")
+    read = ask(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path, ATP_READER="atp-minilm")
+    wrong = ask(
+        ["--json", BROKERS, "--data-dir", str(data_dir)],
+        tmp_path,
+        ATP_READER=str(tmp_path / "no-such-reranker"),
+        HF_HUB_OFFLINE="1",
+    )
+
+    assert plain.returncode == 0 and read.returncode == 0, plain.stderr + read.stderr
+    assert json.loads(read.stdout)["sources"][0]["id"] == "organ"
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert "ATP_READER" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def test_a_question_and_a_batch_together_are_a_usage_error(tmp_path: Path) -> None:
     batch = tmp_path / "b.jsonl"
     batch.write_text("{}\n", encoding="utf-8")

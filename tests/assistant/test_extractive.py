@@ -35,7 +35,8 @@ def answer(p: Prompt) -> str:
     return "".join(ExtractiveBackend().generate(p))
 
 
-def test_best_sentences_first_each_followed_by_its_marker() -> None:
+def test_best_sentence_first_each_followed_by_its_marker() -> None:
+    """The order after the first is the fitted ranker's (tests/assistant/test_ranking.py)."""
     p = prompt(
         passage(
             1, ("Shelters opened in Tirana.", 0.55), ("The mechanism was piloted in 2008.", 0.9)
@@ -43,11 +44,12 @@ def test_best_sentences_first_each_followed_by_its_marker() -> None:
         passage(2, ("Caseworkers met victims at the border.", 0.7)),
     )
 
-    assert answer(p) == (
-        "The mechanism was piloted in 2008. [1] "
-        "Caseworkers met victims at the border. [2] "
-        "Shelters opened in Tirana. [1]"
-    )
+    text = answer(p)
+
+    assert text.startswith("The mechanism was piloted in 2008. [1] ")
+    assert "Caseworkers met victims at the border. [2]" in text
+    assert "Shelters opened in Tirana. [1]" in text
+    assert len(re.findall(r"\[\d\]", text)) == 3
 
 
 def test_every_sentence_is_verbatim_from_the_passage_it_cites() -> None:
