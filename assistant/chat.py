@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.headers import running_headers
 from assistant.answering.mend import mend
 from assistant.backends import Backend
 from assistant.citations import check, related
@@ -242,7 +243,9 @@ class Assistant:
         passages, chunks = [], {}
         for n, cand in enumerate(retrieval.candidates, start=1):
             chunk = cand.chunk
-            ranked = rank_sentences(chunk.text, retrieval.query_tokens, index)
+            # A page's running header is no part of its first sentence (still a substring).
+            body = chunk.text[running_headers(index).skip(chunk) :]
+            ranked = rank_sentences(body, retrieval.query_tokens, index)
             if (
                 retrieval.whole_period
                 and chunk.kind == MILESTONE

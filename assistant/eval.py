@@ -23,6 +23,7 @@ from typing import Any
 import click
 import numpy as np
 
+from assistant.answering.headers import RunningHeaders, running_headers
 from assistant.answering.junk import junk_kind
 from assistant.backends import get_backend
 from assistant.chat import Assistant
@@ -234,6 +235,7 @@ def evaluate_assistant(
     (~55 s of each group's time on the corpus)."""
     scores = Scores(f"assistant ({assistant.backend.name})")
     assistant.ask("warm-up question about referral mechanisms")
+    headers = running_headers(assistant.retriever.keyword_index())
     details = []
     for q in questions:
         found = assistant.search(q.question, q.history, k=K)
@@ -251,7 +253,7 @@ def evaluate_assistant(
         for source in answer.sources:
             scores.citations += 1
             scores.citations_ok += checker.ok(source)
-        junk = [] if answer.refused else junk_sentences(answer.text)
+        junk = [] if answer.refused else junk_sentences(answer.text, headers)
         if not answer.refused:
             scores.answer_sentences += len(answer_sentences(answer.text))
             scores.junk_sentences += len(junk)
@@ -280,9 +282,15 @@ def answer_sentences(text: str) -> list[str]:
     return [c.text for c in split_claims(body) if c.text.strip()]
 
 
-def junk_sentences(text: str) -> list[str]:
-    """The answer's sentences that are page furniture (see assistant.answering.junk)."""
-    return [f"{kind}: {s}" for s in answer_sentences(text) if (kind := junk_kind(s))]
+def junk_sentences(text: str, headers: RunningHeaders | None = None) -> list[str]:
+    """The answer's sentences that are page furniture (see assistant.answering.junk), or open
+    with a running header of the indexed documents."""
+    out = []
+    for s in answer_sentences(text):
+        kind = junk_kind(s) or ("running header" if headers and headers.opens(s) else None)
+        if kind:
+            out.append(f"{kind}: {s}")
+    return out
 
 
 class NaiveBaselines:
