@@ -15,7 +15,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -667,23 +667,36 @@ def sets_of(
     }
 
 
+def _fitting_options(command: Callable) -> Callable:
+    """The options every fit takes: the index, the sets file and the statuses fitted on."""
+    for option in reversed(
+        [
+            click.option(
+                "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None
+            ),
+            click.option(
+                "--sets",
+                "sets_file",
+                type=click.Path(exists=True, path_type=Path),
+                default=Path("eval/sets.toml"),
+                show_default=True,
+            ),
+            click.option(
+                "--status",
+                "statuses",
+                multiple=True,
+                default=("training", "read"),
+                show_default=True,
+                help="Fit on the sets of this status (never 'blind').",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option(
-    "--sets",
-    "sets_file",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("eval/sets.toml"),
-    show_default=True,
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    default=("training", "read"),
-    show_default=True,
-    help="Fit on the sets of this status (never 'blind').",
-)
+@_fitting_options
 @click.option("--max-false-refusals", type=float, default=0.04, show_default=True)
 @click.option(
     "--details",
@@ -737,22 +750,7 @@ def fit(
 
 
 @click.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option(
-    "--sets",
-    "sets_file",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("eval/sets.toml"),
-    show_default=True,
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    default=("training", "read"),
-    show_default=True,
-    help="Fit on the sets of this status (never 'blind').",
-)
+@_fitting_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
