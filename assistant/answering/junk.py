@@ -22,6 +22,9 @@ _REFERENCE = re.compile(
     r"|\bvol\.\s*\d+|\bpp\.\s*\d+",
     re.I,
 )
+# A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
+_SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
+REFERENCE_WORDS = 12
 _NUMBER = re.compile(r"\d[\d.,%]*")
 _ALPHA_WORD = re.compile(r"[A-Za-z]{3,}")
 # Function words that tell the language of a sentence; English is the reports' and the users'.
@@ -42,7 +45,9 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "doi or citation notice"
     if _CONTENTS.search(text):
         return "contents line"
-    if _REFERENCE.search(text):
+    if _REFERENCE.search(text) or (
+        len(text.split()) <= REFERENCE_WORDS and _SHORT_REFERENCE.search(text)
+    ):
         return "reference"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
         return "heading"  # longer, it is a heading run into a sentence: kept, the fact is there

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer import Answer, Source
-from assistant.citations import check, source
+from assistant.citations import check, source, split_claims
 from assistant.followup import continues, earlier_question
 from assistant.periods import find_period
 from assistant.programme.judge import features
@@ -72,16 +72,17 @@ class Programme:
         return None
 
     def beside(self, records: Answer, passages: Answer) -> Answer:
-        """The records' answer, then what the PDFs' passages add, their markers renumbered; the
-        passages' answer is left out when it is a refusal or cites records only."""
-        if passages.refused or all(s.page is None for s in passages.sources):
+        """The records' answer, then what the PDFs' pages add, their markers renumbered; the
+        passages' answer is left out when it is a refusal or cites no page."""
+        if passages.refused:
             return records
-        k = len(records.sources)
-        text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + k}]", passages.text)
+        text, sources = from_pages(passages, len(records.sources))
+        if not sources:
+            return records
         return replace(
             records,
             text=f"{records.text}\n\nFrom the publications: {text}",
-            sources=records.sources + [replace(s, n=s.n + k) for s in passages.sources],
+            sources=records.sources + sources,
             removed=passages.removed,
             seconds=records.seconds + passages.seconds,
         )
@@ -268,3 +269,21 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
             f"{b.year - a.year} years before {_name(b)}, which came after it."
         )
     return ""
+
+
+def from_pages(answer: Answer, after: int) -> tuple[str, list[Source]]:
+    """The answer's sentences that cite PDF pages only, numbered on from `after`, and their
+    sources: a record it quotes is the records' answer's to give, not "from the publications"."""
+    by_n = {s.n: s for s in answer.sources}
+    body = answer.text.split("\n\n(")[0]  # without its notes on how it was read
+    kept = [
+        c
+        for c in split_claims(body)
+        if c.cited and all(n in by_n and by_n[n].page is not None for n in c.cited)
+    ]
+    numbers: dict[int, int] = {}
+    for c in kept:
+        for n in c.cited:
+            numbers.setdefault(n, after + len(numbers) + 1)
+    text = " ".join(f"{c.text} " + "".join(f"[{numbers[n]}]" for n in c.cited) for c in kept)
+    return text, [replace(by_n[n], n=new) for n, new in numbers.items()]

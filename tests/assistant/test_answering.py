@@ -33,6 +33,7 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("Please cite this article as: Smith, J. Trafficking.", "doi or citation notice"),
         ("Available online at https://doi.org/10.1016/j.chiabu.2019.1", "doi or citation notice"),
         ("Smith, J. (2019). Labour and trafficking. Journal of Crime, 12(3), 1-20.", "reference"),
+        ("ICMPD 2015 ICMPD (2015) Targeting Vulnerabilities.", "reference"),
         ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
     ],
@@ -48,6 +49,7 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "In 2014 and 2015 about 6,250 presumed victims were estimated per year.",
         "Article 273f of the Criminal Code sets a maximum sentence of 12 years.",
         "2014: ICMPD joined ICAT.",
+        "ICMPD (2015) found that most of the identified victims were women.",
     ],
 )
 def test_statements_are_not_junk(sentence: str) -> None:

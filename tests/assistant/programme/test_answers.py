@@ -240,3 +240,30 @@ def test_a_count_of_listed_milestones_ignores_the_word_listed(assistant: Assista
     answer = assistant.ask("How many milestones are listed for 2014?")
     expected = [m for m in catalogue.milestones() if m.year_label == 2014]
     assert f"Count: {len(expected)} milestones" in answer.text
+
+
+def test_what_the_pages_add_cites_pages_only_renumbered_after_the_records() -> None:
+    """A record the passages quoted is the records' answer's to give: "From the publications"
+    keeps the sentences that cite PDF pages, numbered on from the records' sources."""
+    from assistant.answer import Source
+    from assistant.programme.answers import from_pages
+
+    def src(n: int, page: int | None) -> Source:
+        kind = "publication" if page else "milestone"
+        return Source(n, kind, f"id{n}", "doc", "T", 2010, page, None, "q", None)
+
+    passages = Answer(
+        "2017: ICMPD joined ICAT. [1] Shelters opened in 2004. [2] Both said so. [1][3]"
+        "\n\n(Read together with your previous question: “when?”.)",
+        False,
+        [src(1, None), src(2, 12), src(3, 40)],
+        "q",
+        "q",
+    )
+
+    text, sources = from_pages(passages, after=2)
+
+    assert text == "Shelters opened in 2004. [3]"
+    assert [(s.n, s.page) for s in sources] == [(3, 12)]
+    only_records = Answer("2017: ICMPD joined ICAT. [1]", False, [src(1, None)], "q", "q")
+    assert from_pages(only_records, after=1) == ("", [])
