@@ -586,8 +586,7 @@ def main(
             )
         with timer.phase("load model, index, baselines"):
             store = open_index(store_settings).reader()
-            settings = AssistantSettings.from_env(backend=backend)
-            assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+            assistant = _assistant(store, backend)
             baselines = None
             if not no_baselines:  # its vectors are keyed by their texts: any index may reuse them
                 baselines = NaiveBaselines(store, cache_dir / "naive")
@@ -688,11 +687,24 @@ def _fitting_options(command: Callable) -> Callable:
                 default=("training", "read"),
                 show_default=True,
                 help="Fit on the sets of this status (never 'blind').",
+                callback=_never_blind,
             ),
         ]
     ):
         command = option(command)
     return command
+
+
+def _never_blind(ctx: click.Context, param: click.Parameter, statuses: tuple[str, ...]):
+    if "blind" in statuses:
+        raise click.UsageError("blind sets are only scored, never fitted on", ctx)
+    return statuses
+
+
+def _assistant(store: Store, backend: str | None = None) -> Assistant:
+    """The assistant as configured (ATP_*), on an opened index."""
+    settings = AssistantSettings.from_env(backend=backend)  # None: the configured one
+    return Assistant(store, get_backend(settings.backend, settings), settings)
 
 
 @click.command()
@@ -722,8 +734,6 @@ def fit(
     from assistant.judging.features import FEATURES
     from assistant.judging.fitting import fit_judge
 
-    if "blind" in statuses:
-        raise click.UsageError("blind sets are only scored, never fitted on")
     # A programme set's answerable questions are the records' to answer, not the passages'.
     paths = sets_of(sets_file, statuses, left_out=("programme",))
     questions = load_questions(list(paths.values()))
@@ -736,9 +746,7 @@ def fit(
                 rows.append(row["features"])
                 labels.append(row["answerable"])
     else:
-        store = open_index(StoreSettings.from_env(data_dir=data_dir)).reader()
-        settings = AssistantSettings.from_env()
-        assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+        assistant = _assistant(open_index(StoreSettings.from_env(data_dir=data_dir)).reader())
         for q in questions:
             found = assistant.search(q.question, q.history)
             if found is not None:  # nothing matched at all: refused whatever the judge says
@@ -762,16 +770,11 @@ def fit_sentences(
 ) -> None:
     """Fit the sentence ranker on the answered answerable questions of the training and read
     sets (no conversation: a follow-up's facts depend on its reading) and write it to --out."""
-    from assistant.answering.choose import SHORT
+    from assistant.answering.choose import asked_of
     from assistant.answering.fitting import example, fit_ranker
     from assistant.answering.ranking import sentence_candidates
-    from assistant.text import tokens
 
-    if "blind" in statuses:
-        raise click.UsageError("blind sets are only scored, never fitted on")
-    store = open_index(StoreSettings.from_env(data_dir=data_dir)).reader()
-    settings = AssistantSettings.from_env()
-    assistant = Assistant(store, get_backend(settings.backend, settings), settings)
+    assistant = _assistant(open_index(StoreSettings.from_env(data_dir=data_dir)).reader())
     examples = []
     for name, path in sets_of(sets_file, statuses, left_out=("programme",)).items():
         for q in load_questions([path]):
@@ -781,8 +784,9 @@ def fit_sentences(
             if found is None or not found.verdict.answers:
                 continue
             prompt = found.prompt
-            asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
-            examples.append(example(name, q.key_facts, sentence_candidates(prompt, asked)))
+            examples.append(
+                example(name, q.key_facts, sentence_candidates(prompt, asked_of(prompt)))
+            )
     weights, report = fit_ranker(examples)
     out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
     click.echo(json.dumps(report, indent=2))

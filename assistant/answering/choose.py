@@ -43,26 +43,36 @@ def _ranker() -> SentenceRanker:
     return SentenceRanker.load()
 
 
+def asked_of(prompt: Prompt) -> str:
+    """What the question asks: its own words, or, this short, the question it follows."""
+    return prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
+
+
 def choose(prompt: Prompt) -> list[Choice]:
     """The answer's sentences in reading order of importance."""
-    asked = prompt.question if len(tokens(prompt.question)) > SHORT else prompt.standalone
-    pool = candidates(prompt, asked)
+    asked_text = asked_of(prompt)
+    pool = candidates(prompt, asked_text)
     if not pool:
         return []
-    kind = asked_kind(asked)
+    kind = asked_kind(asked_text)
     best = pool[0].score
     limits = {p.n: PER_RECORD if p.kind == MILESTONE else PER_PASSAGE for p in prompt.passages}
     chosen: list[Choice] = []
 
     def take(c: Choice) -> bool:
         taken = sum(x.n == c.n for x in chosen)
-        if c in chosen or taken >= limits[c.n] or any(_similar(c.words, x.words) for x in chosen):
+        if (
+            c in chosen
+            or taken >= limits[c.n]
+            or any(near_duplicate(c.words, x.words) for x in chosen)
+        ):
             return False
         chosen.append(c)
         return True
 
     lead = next(
-        (c for c in pool if c.score >= LEAD_SHARE * best and gives(kind, asked, c.text)), pool[0]
+        (c for c in pool if c.score >= LEAD_SHARE * best and gives(kind, asked_text, c.text)),
+        pool[0],
     )
     take(lead)
     for part in question_parts(prompt.question):  # one sentence per part of a compound question
@@ -83,5 +93,6 @@ def choose(prompt: Prompt) -> list[Choice]:
     return chosen[:MAX_SENTENCES]
 
 
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Most of their words shared: the second would only repeat the first."""
     return bool(a and b) and len(a & b) / len(a | b) > 0.6

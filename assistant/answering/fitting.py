@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from assistant.answering.ranking import FEATURES, Candidate
+from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE, near_duplicate
+from assistant.answering.ranking import FEATURES, Candidate, SentenceRanker
 from assistant.text import tokens
 
 FOLDS = 5
 STRENGTH = 1.0  # sklearn's C; 0.1 to 10 gave the same held-out share (eval/decisions.md)
-PICK, PER_PASSAGE = 3, 2  # as the answer chooses
+OVERLAP_DECAY = 0.85  # per passage rank, in the word-overlap order the ranker replaced
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,18 @@ def coverage(ex: Example, scores: Sequence[float]) -> float:
     chooses them (at most two a passage, no near-duplicates)."""
     found: set[int] = set()
     taken: Counter[int] = Counter()
-    seen: list[set[str]] = []
+    seen: list[frozenset[str]] = []
     for i in sorted(range(len(scores)), key=lambda i: -scores[i]):
         c = ex.candidates[i]
-        words = set(tokens(c.text))
-        if taken[c.n] >= PER_PASSAGE or any(_near(words, w) for w in seen):
+        words = frozenset(tokens(c.text))
+        if taken[c.n] >= PER_PASSAGE or any(near_duplicate(words, w) for w in seen):
             continue
         taken[c.n] += 1
         seen.append(words)
         found |= ex.holds[i]
-        if len(seen) >= PICK:
+        if len(seen) >= MAX_SENTENCES:
             break
     return len(found) / ex.facts if ex.facts else 1.0
-
-
-def _near(a: set[str], b: set[str]) -> bool:
-    return bool(a and b) and len(a & b) / len(a | b) > 0.6
 
 
 def _matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -88,12 +85,6 @@ def _fit(examples: Sequence[Example]) -> dict[str, Any]:
     }
 
 
-def _scorer(weights: dict[str, Any]) -> Callable[[Candidate], float]:
-    from assistant.answering.ranking import SentenceRanker
-
-    return SentenceRanker(weights).score
-
-
 def fit_ranker(examples: Sequence[Example]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(weights for SentenceRanker, the held-out share of key facts chosen, against the word
     overlap order the answer used before, folds by question set)."""
@@ -102,11 +93,12 @@ def fit_ranker(examples: Sequence[Example]) -> tuple[dict[str, Any], dict[str, A
     fitted, overlap = [], []
     for k in range(min(FOLDS, len(groups))):
         train = [ex for ex in examples if fold[ex.group] != k]
-        score = _scorer(_fit(train))
+        score = SentenceRanker(_fit(train)).score
         for ex in (ex for ex in examples if fold[ex.group] == k):
             fitted.append(coverage(ex, [score(c.features) for c in ex.candidates]))
             decayed = [
-                c.features["score"] * 0.85 ** c.features["passage_rank"] for c in ex.candidates
+                c.features["score"] * OVERLAP_DECAY ** c.features["passage_rank"]
+                for c in ex.candidates
             ]
             overlap.append(coverage(ex, decayed))
     weights = _fit(examples)
