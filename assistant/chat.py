@@ -8,18 +8,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.citations import check, related
 from assistant.answering.headers import running_headers
 from assistant.answering.mend import mend
 from assistant.backends import Backend
-from assistant.citations import check, related
-from assistant.evidence import rank_sentences
-from assistant.followup import SHORT, earlier_question, rewritten, with_earlier
+from assistant.conversation.followup import SHORT, earlier_question, rewritten, with_earlier
 from assistant.judging import Judge, Verdict, get_judge
 from assistant.judging.features import Reader, features
 from assistant.programme import Programme
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.reading import get_reader
-from assistant.retrieval import Filters, Retrieval, Retriever
+from assistant.retrieval.evidence import rank_sentences
+from assistant.retrieval.search import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk

@@ -13,7 +13,7 @@ from assistant.backends import BackendError, get_backend
 from assistant.chat import Assistant
 from assistant.prompt import Turn
 from assistant.reading import ReaderError
-from assistant.retrieval import Filters
+from assistant.retrieval.search import Filters
 from assistant.settings import BACKEND_NAMES, AssistantSettings
 from vectorstore import open_store
 from vectorstore.embeddings import EmbeddingModelError

@@ -23,15 +23,15 @@ from typing import Any
 import click
 import numpy as np
 
+from assistant.answering.citations import split_claims
 from assistant.answering.headers import RunningHeaders, running_headers
 from assistant.answering.junk import junk_kind
 from assistant.backends import get_backend
 from assistant.chat import Assistant
-from assistant.citations import split_claims
 from assistant.eval_index import DEFAULT_CACHE, cached_index, index_key
 from assistant.eval_sets import Group, group_sets, load_sets
-from assistant.keyword import KeywordIndex
 from assistant.prompt import Turn
+from assistant.retrieval.keyword import KeywordIndex
 from assistant.settings import AssistantSettings
 from vectorstore.index import Index
 from vectorstore.records import Chunk, DocumentInfo

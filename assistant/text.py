@@ -194,6 +194,7 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to meet 'victims' with 'victim', 'trafficked' with
     'trafficking' and 'sources' with 'source' (a final e is dropped, as Porter does)."""
@@ -221,18 +222,29 @@ _CODE = re.compile(r"\b([a-z]{1,2})-(\d)")
 
 def words(text: str) -> list[str]:
     """Lower-case words; possessives lose their 's, hyphenated compounds count part by part."""
+    return list(_words(text))
+
+
+# The same passages and sentences are read by retrieval, the judge and the citation check.
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
     out = []
     for w in WORD.findall(text):
         w = _CODE.sub(r"\1\2", w.lower().replace("’", "'"))
         w = w[:-2] if w.endswith("'s") else w
         out += [part.strip("'") for part in w.split("-") if part.strip("'")]
-    return out
+    return tuple(out)
 
 
 def tokens(text: str) -> list[str]:
     """Content words, stemmed: what keyword search and overlap checks compare."""
-    stems = (stem(w) for w in words(text) if w and w not in STOPWORDS and len(w) > 1)
-    return [_SAME.get(s, s) for s in stems]
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    stems = (stem(w) for w in _words(text) if w and w not in STOPWORDS and len(w) > 1)
+    return tuple(_SAME.get(s, s) for s in stems)
 
 
 # Everyday words a user types for the reports' terms ("kids" for "minors", "jail" for

@@ -51,3 +51,37 @@ def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from assistant.chat import Assistant\nimport ingest.cli\n")
     assert imported_packages(bad) == {"assistant", "ingest"}
+
+
+def deep_assistant_imports(path: Path) -> list[str]:
+    """Modules below `assistant` that the file imports directly (`assistant.chat`, ...)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("assistant.")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [node.module] if node.module.startswith("assistant.") else []
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "ui").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_ui_imports_the_assistant_through_its_public_surface(path: Path) -> None:
+    assert deep_assistant_imports(path) == [], f"{path.name}: import these from `assistant`"
+
+
+def test_the_surface_check_sees_a_deep_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from assistant import Answer\nfrom assistant.chat import Assistant\n")
+    assert deep_assistant_imports(bad) == ["assistant.chat"]
+
+
+def test_every_name_of_the_public_surface_loads() -> None:
+    import assistant
+
+    for name in assistant.__all__:
+        assert getattr(assistant, name) is not None, name
+    with pytest.raises(AttributeError):
+        assistant.no_such_name  # noqa: B018

@@ -13,12 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer, Source
-from assistant.backends import BackendError
-from assistant.chat import clean_question
-from assistant.prompt import Turn
-from assistant.reading import ReaderError
-from assistant.retrieval import Filters
+from assistant import Answer, BackendError, Filters, ReaderError, Source, Turn, clean_question
 from ui import render
 from ui.feedback import Feedback, FeedbackLog
 from ui.services import Services

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer
+from assistant import Answer
 
 FILE_NAME = "feedback.jsonl"
 MAX_COMMENT = 2000  # characters kept of a comment

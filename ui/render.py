@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, urlencode, urlparse
 
-from assistant.answer import Answer, Source
-from assistant.text import WORD, tokens
+from assistant import WORD, Answer, Source, tokens
 from ui.feedback import Feedback
 from vectorstore.records import DocumentInfo
 

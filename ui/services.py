@@ -22,11 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.backends import Backend, get_backend
-from assistant.chat import Assistant
-from assistant.reading import Reader, get_reader
-from assistant.retrieval import Retriever
-from assistant.settings import AssistantSettings
+from assistant import (
+    Assistant,
+    AssistantSettings,
+    Backend,
+    Reader,
+    Retriever,
+    get_backend,
+    get_reader,
+)
 from ingest import catalogue
 from ingest.pipeline import Pipeline, Progress
 from ingest.settings import IngestSettings

@@ -7,9 +7,9 @@ import functools
 from dataclasses import dataclass
 
 from assistant.answering.ranking import SentenceRanker, sentence_candidates
-from assistant.evidence import question_parts
 from assistant.judging.asked import asked_kind, gives
 from assistant.prompt import Prompt
+from assistant.retrieval.evidence import question_parts
 from assistant.text import tokens
 from vectorstore.records import MILESTONE
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from vectorstore.records import PUBLICATION, Chunk
 
 if TYPE_CHECKING:
-    from assistant.keyword import KeywordIndex
+    from assistant.retrieval.keyword import KeywordIndex
 
 MAX_WORDS = 30  # a header is a line: no longer than this
 MIN_PAGES = 3  # pages that must open with it

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 # A footnote number glued after closing punctuation: "'attractive'.”84 The" -> "'attractive'.”"
-_FOOTNOTE = re.compile(r"(?:(?<=[a-z][.,;:])|(?<=[”\"’)]))\d{1,3}(?=\s|$)")
+_FOOTNOTE = re.compile(r"(?:(?<=[a-z)\]”\"’][.,;:])|(?<=[”\"’)]))\d{1,3}(?=\s|$)")
+# ... or after a year's full stop: "to 75% in 2010.46 In contrast" -> "in 2010. In contrast"
+_YEAR_FOOTNOTE = re.compile(r"(?<=\b(?:19|20)\d\d\.)\d{1,3}(?=\s+[A-Z]|$)")
 # ... or after a word: "victims12 were" (not codes such as "B9" or "COVID19": 4+ lower letters)
 _WORD_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,3}(?=[\s,.;:]|$)")
 _SPLIT_FIGURE = re.compile(r"(\d{1,3})\s*,\s+(\d{3})(?!\d)|(\d{1,3})\s+,\s*(\d{3})(?!\d)")
@@ -33,6 +35,7 @@ def mend(text: str) -> str:
     """Text as a person should read it: no glued footnote numbers, no split figures, no line-end
     hyphens, single spaces."""
     text = _FOOTNOTE.sub("", text)
+    text = _YEAR_FOOTNOTE.sub("", text)
     text = _WORD_FOOTNOTE.sub(r"\1", text)
     text = _SPLIT_FIGURE.sub(
         lambda m: f"{m.group(1) or m.group(3)},{m.group(2) or m.group(4)}", text

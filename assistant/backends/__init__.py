@@ -20,7 +20,7 @@ class BackendError(RuntimeError):
 
 class Backend(Protocol):
     name: str
-    # Whether it can rewrite a follow-up to stand on its own (assistant.followup.rewritten).
+    # Whether it can rewrite a follow-up to stand on its own (assistant.conversation.followup.rewritten).
     rewrites: bool
 
     def generate(self, prompt: Prompt) -> Iterator[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.periods import find_period
+from assistant.retrieval.periods import find_period
 from assistant.text import sentence_spans, stem, tokens
 
 _WHEN = re.compile(r"\b(?:when|what year|which year|since when|how long ago|what date)\b", re.I)
@@ -54,7 +54,7 @@ def gives(kind: str | None, question: str, sentence: str) -> bool:
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b\s*([\w'’-]+)?", re.I)
 # "What is the budget of ...", "what was the cost": a question whose answer is an amount.
 _WHAT_COSTS = re.compile(
-    r"\bwhat (?:is|was|are|were|will be)\b(?:\s+[\w'’-]+){0,4}?\s+"
+    r"\bwhat(?:'s|’s|s| is| was| are| were| will be)\b(?:\s+[\w'’-]+){0,4}?\s+"
     r"(?:budget|cost|price|salary|salaries|fee|funding|spending|expenditure)s?(?![\w-])"
     r"|\bwhat (?:did|does|do|will|would)\b[^?.]*\bcost\b"  # "what did the study cost"
     r"|\bwhat budget\b|\b(?:annual|total|financial|monetary) value\b",
@@ -155,7 +155,7 @@ _SPELLED = re.compile(
 # A question for contact details (asked for, not mentioned: "children carrying phone numbers"),
 # and what each kind looks like on a page.
 _ASKS = (
-    r"(?:\b(?:what(?:'s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find|is\s+there)\b"
+    r"(?:\b(?:what(?:'s|’s|s|\s+is|\s+are|\s+was)|give\s+me|where\s+can\s+i\s+find|is\s+there)\b"
     r"[^?]{0,50}?|^\W*(?:the\s+|an?\s+)?)"  # or typed as a search: "phone number for TARA"
 )
 _PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
@@ -175,8 +175,9 @@ def _holds_a_phone_number(text: str) -> bool:
 _CONTACTS = {
     "phone": (
         re.compile(
-            _ASKS + r"\b(?:phone|telephone|fax|helpline|hotline|contact)\s+numbers?\b"
-            r"|\bwhat(?:'s|\s+is)\s+the\s+number\b",
+            _ASKS + r"\b(?:phone|telephone|fax|help\s?line|hotline|contact)\s+numbers?\b"
+            r"|\bwhat(?:'s|’s|s|\s+is)\s+the\s+number\b(?!\s+of\b)"
+            r"|\b(?:number|who)\s+(?:can|could|do|should|would)\s+i\s+(?:call|ring|phone|dial)\b",
             re.I,
         ),
         _holds_a_phone_number,

@@ -10,13 +10,6 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.evidence import (
-    name_like,
-    names_an_absent_subject,
-    names_an_absent_year,
-    question_parts,
-    strength,
-)
 from assistant.judging.asked import (
     asked_kind,
     gives,
@@ -26,7 +19,14 @@ from assistant.judging.asked import (
     lacks_the_succession,
 )
 from assistant.prompt import Prompt
-from assistant.retrieval import Retrieval
+from assistant.retrieval.evidence import (
+    name_like,
+    names_an_absent_subject,
+    names_an_absent_year,
+    question_parts,
+    strength,
+)
+from assistant.retrieval.search import Retrieval
 from assistant.text import tokens
 
 TOP = 5  # passages judged

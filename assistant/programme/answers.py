@@ -11,15 +11,15 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer import Answer, Source
-from assistant.citations import check, source, split_claims
-from assistant.followup import continues, earlier_question
-from assistant.periods import find_period
+from assistant.answering.citations import check, source, split_claims
+from assistant.conversation.followup import continues, earlier_question
 from assistant.programme.judge import features
 from assistant.programme.judge import load as load_judge
 from assistant.programme.matching import Match, Query, in_period, match, parse
 from assistant.programme.records import Record, Records
 from assistant.prompt import Passage, Turn
-from assistant.retrieval import Filters, Retriever
+from assistant.retrieval.periods import find_period
+from assistant.retrieval.search import Filters, Retriever
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
@@ -73,8 +73,8 @@ class Programme:
 
     def beside(self, records: Answer, passages: Answer) -> Answer:
         """The records' answer, then what the PDFs' pages add, their markers renumbered; the
-        passages' answer is left out when it is a refusal or cites no page."""
-        if passages.refused:
+        passages' answer is left out when it is a refusal, weaker than BESIDE, or cites no page."""
+        if passages.refused or passages.strength < BESIDE:
             return records
         text, sources = from_pages(passages, len(records.sources))
         if not sources:
@@ -269,6 +269,12 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
             f"{b.year - a.year} years before {_name(b)}, which came after it."
         )
     return ""
+
+
+# The judge's score a passage answer needs to stand beside the records' answer: stricter than
+# answering alone, since the question is answered already (9 in 10 corpus answers at this score
+# are to answerable questions; eval/decisions.md).
+BESIDE = 0.7
 
 
 def from_pages(answer: Answer, after: int) -> tuple[str, list[Source]]:

@@ -16,7 +16,7 @@ import click
 from assistant.eval import load_questions, normalise
 from assistant.programme.answers import Programme
 from assistant.programme.judge import FEATURES
-from assistant.retrieval import Retriever
+from assistant.retrieval.search import Retriever
 from vectorstore import open_store
 from vectorstore.settings import StoreSettings
 

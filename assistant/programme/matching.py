@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from assistant.periods import Period, find_period
 from assistant.programme.records import Record, Records
 from assistant.programme.vocabulary import VOCABULARY
 from assistant.prompt import Turn
+from assistant.retrieval.periods import Period, find_period
 from assistant.text import tokens
 from vectorstore.records import MILESTONE, PUBLICATION
 

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from assistant.keyword import KeywordIndex
+from assistant.retrieval.keyword import KeywordIndex
 from ui import render
 from ui.chat import STOPPED, ChatHandlers, Exchange, restored, saved
 from ui.feedback import FeedbackLog

@@ -64,6 +64,20 @@ def test_artefacts_are_mended_for_display() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("It rose to 75% in 2010.46", "It rose to 75% in 2010."),
+        ("It rose in 2010.46 In contrast, it fell.", "It rose in 2010. In contrast, it fell."),
+        ("Section 3.3 Victims", "Section 3.3 Victims"),
+        ("The rest (3.1 years).43", "The rest (3.1 years)."),
+        ("It fell in 2010.", "It fell in 2010."),
+    ],
+)
+def test_a_footnote_number_after_a_full_stop_is_dropped(raw: str, shown: str) -> None:
+    assert mend(raw) == shown
+
+
 def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote() -> None:
     sentence = "2.2 Incidents, investigation and prosecution Although the law is clear, few cases."
 

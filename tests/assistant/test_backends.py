@@ -11,7 +11,7 @@ import time
 import pytest
 
 from assistant.backends import BACKENDS, BackendError, get_backend
-from assistant.followup import MAX_REWRITE_CHARS, rewritten
+from assistant.conversation.followup import MAX_REWRITE_CHARS, rewritten
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.settings import AssistantSettings
 from assistant.text import tokens

@@ -24,7 +24,7 @@ from assistant.chat import (
     Assistant,
     clean_question,
 )
-from assistant.followup import earlier_question
+from assistant.conversation.followup import earlier_question
 from assistant.prompt import Turn
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import AssistantSettings

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.citations import check, related, split_claims
-from assistant.evidence import rank_sentences
-from assistant.keyword import KeywordIndex
+from assistant.answering.citations import check, related, split_claims
 from assistant.prompt import Passage
+from assistant.retrieval.evidence import rank_sentences
+from assistant.retrieval.keyword import KeywordIndex
 from assistant.text import tokens
 from vectorstore.records import Chunk
 

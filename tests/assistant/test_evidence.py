@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from assistant.evidence import (
-    name_like,
-    names_an_absent_subject,
-    names_an_absent_year,
-    question_parts,
-    strength,
-)
 from assistant.judging.asked import (
     lacks_a_count_for_the_year,
     lacks_the_contact,
     lacks_the_quantity,
     lacks_the_succession,
 )
-from assistant.keyword import KeywordIndex
-from assistant.periods import Period
+from assistant.retrieval.evidence import (
+    name_like,
+    names_an_absent_subject,
+    names_an_absent_year,
+    question_parts,
+    strength,
+)
+from assistant.retrieval.keyword import KeywordIndex
+from assistant.retrieval.periods import Period
 from assistant.text import sentence_spans, tokens
 from tests.assistant.test_citations import CHUNKS
 from vectorstore.records import Chunk
@@ -226,8 +226,14 @@ def test_contact_details_asked_for_must_be_on_the_page() -> None:
     assert not lacks_the_contact("What's the phone number?", ["Call 0800 0121 700."])
     assert not lacks_the_contact("What is its email address?", ["Write to help@example.org."])
     assert not lacks_the_contact("What is CoMensha's website?", ["See www.comensha.nl."])
-    # A number mentioned, not asked for.
+    # Typed as people type: no apostrophe, "help line", a number to call.
+    assert lacks_the_contact("whats the phone number for the help line", about)
+    assert lacks_the_contact("whats the uk help line number", about)
+    assert lacks_the_contact("my neighbour is forced to work, what number can i call?", about)
+    assert not lacks_the_contact("what number can i call", ["Call 0800 0121 700."])
+    # A number mentioned, not asked for; the number of something is a count.
     assert not lacks_the_contact("Do children carrying phone numbers of contacts count?", about)
+    assert not lacks_the_contact("What's the number of victims in 2015?", about)
     # Years and short runs of figures are not numbers to call.
     police = ["The police made 69% of the notifications in 2010 (69 of 2007-2011)."]
     assert lacks_the_contact("What is CoMensha's telephone number?", police)

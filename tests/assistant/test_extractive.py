@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE
+from assistant.answering.citations import split_claims
 from assistant.backends import get_backend
 from assistant.backends.extractive import ExtractiveBackend
-from assistant.citations import split_claims
 from assistant.prompt import Passage, Prompt, Sentence
 from assistant.settings import AssistantSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import earlier_question, is_followup, with_earlier
+from assistant.conversation.followup import earlier_question, is_followup, with_earlier
 from assistant.prompt import Turn
 
 HISTORY = (

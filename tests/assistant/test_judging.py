@@ -13,7 +13,7 @@ from assistant.judging.features import FEATURES, features
 from assistant.judging.fitted import FittedJudge
 from assistant.judging.fitting import fit_judge
 from assistant.prompt import Passage, Prompt
-from assistant.retrieval import Candidate, Retrieval
+from assistant.retrieval.search import Candidate, Retrieval
 from assistant.text import language_words, tokens
 from tests.assistant.test_evidence import PROGRAMME, index_over
 from vectorstore.settings import default_model_path

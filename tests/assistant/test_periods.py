@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.periods import Period, find_period
-from assistant.retrieval import asks_about_the_programme, asks_only_for_the_period
+from assistant.retrieval.periods import Period, find_period
+from assistant.retrieval.search import asks_about_the_programme, asks_only_for_the_period
 from assistant.text import tokens
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Answer
-from assistant.citations import SUPPORT, check, split_claims, support
+from assistant.answering.citations import SUPPORT, check, split_claims, support
 from assistant.prompt import Passage
 from assistant.settings import AssistantSettings
 from ingest.pipeline import Pipeline

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.periods import Period
 from assistant.programme.judge import FEATURES, load
 from assistant.programme.matching import parse
 from assistant.prompt import Turn
+from assistant.retrieval.periods import Period
 
 
 def test_everyday_words_become_the_records_words() -> None:

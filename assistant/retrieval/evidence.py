@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
-from assistant.keyword import KeywordIndex
 from assistant.prompt import Sentence
+from assistant.retrieval.keyword import KeywordIndex
 from assistant.text import tokens
 
 MIN_CHARS, MAX_CHARS = 25, 600

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import bm25s
 import numpy as np
 
-from assistant.periods import Period
+from assistant.retrieval.periods import Period
 from assistant.text import WORD, sentence_spans, tokens
 from vectorstore.records import MILESTONE, Chunk
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.evidence import rank_sentences
-from assistant.followup import with_earlier
-from assistant.keyword import KeywordIndex
-from assistant.periods import Period, find_period
+from assistant.conversation.followup import with_earlier
+from assistant.retrieval.evidence import rank_sentences
+from assistant.retrieval.keyword import KeywordIndex
+from assistant.retrieval.periods import Period, find_period
 from assistant.text import language_words, stem, tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
