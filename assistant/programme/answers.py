@@ -73,8 +73,8 @@ class Programme:
 
     def beside(self, records: Answer, passages: Answer) -> Answer:
         """The records' answer, then what the PDFs' pages add, their markers renumbered; the
-        passages' answer is left out when it is a refusal, weaker than BESIDE, or cites no page."""
-        if passages.refused or passages.strength < BESIDE:
+        passages' answer is left out when it is a refusal or cites no page."""
+        if passages.refused:
             return records
         text, sources = from_pages(passages, len(records.sources))
         if not sources:
@@ -269,12 +269,6 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
             f"{b.year - a.year} years before {_name(b)}, which came after it."
         )
     return ""
-
-
-# The judge's score a passage answer needs to stand beside the records' answer: stricter than
-# answering alone, since the question is answered already (9 in 10 corpus answers at this score
-# are to answerable questions; eval/decisions.md).
-BESIDE = 0.7
 
 
 def from_pages(answer: Answer, after: int) -> tuple[str, list[Source]]:

@@ -263,11 +263,17 @@ def in_view(page, selector: str) -> bool:
 
 def test_conversation_survives_a_reload_and_feedback_reaches_the_admin(browser, app: App) -> None:
     page = open_page(browser, app)
+    before = page.evaluate("localStorage.getItem('atp-conversation')")  # may hold the empty one
     answer = ask(page, REFERRAL)
     text = answer.locator(".atp-text").inner_text()
-    # Saved once the answer is complete (the browser's copy is encrypted, so only its presence
-    # is visible here).
-    page.wait_for_function("localStorage.getItem('atp-conversation')", timeout=WAIT)
+    # Saved once the answer is complete, after the Ask button is back (the browser's copy is
+    # encrypted, so only that it changed is visible here).
+    page.wait_for_function(
+        "before => { const now = localStorage.getItem('atp-conversation');"
+        " return now !== null && now !== before; }",
+        arg=before,
+        timeout=WAIT,
+    )
 
     page.reload()
     page.wait_for_selector(".atp-tools", timeout=WAIT)

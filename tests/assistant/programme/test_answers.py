@@ -267,25 +267,3 @@ def test_what_the_pages_add_cites_pages_only_renumbered_after_the_records() -> N
     assert [(s.n, s.page) for s in sources] == [(3, 12)]
     only_records = Answer("2017: ICMPD joined ICAT. [1]", False, [src(1, None)], "q", "q")
     assert from_pages(only_records, after=1) == ("", [])
-
-
-def test_a_passage_answer_stands_beside_the_records_only_when_strong(
-    assistant: Assistant,
-) -> None:
-    """The question is answered already: a weak passage answer beside it is noise."""
-    from assistant.answer import Source
-    from assistant.programme.answers import BESIDE
-
-    record = Source(1, "milestone", "ms-2002", "ms-2002", "T", 2002, None, None, "q", None)
-    page = Source(1, "publication", "doc", "doc", "Report", 2010, 12, None, "q", None)
-    records = Answer("2002: ICMPD established the programme. [1]", False, [record], "q", "q")
-
-    def passages(strength: float) -> Answer:
-        return Answer("Shelters opened in 2004. [1]", False, [page], "q", "q", strength=strength)
-
-    weak = assistant.programme.beside(records, passages(BESIDE - 0.05))
-    strong = assistant.programme.beside(records, passages(BESIDE + 0.05))
-
-    assert weak == records
-    assert strong.text.endswith("From the publications: Shelters opened in 2004. [2]")
-    assert [(s.n, s.page) for s in strong.sources] == [(1, None), (2, 12)]
