@@ -31,34 +31,25 @@ _EXPORTS = {
     "get_reader": "assistant.reading",
     "tokens": "assistant.text",
 }
-__all__ = [
-    "WORD",
-    "Answer",
-    "Assistant",
-    "AssistantSettings",
-    "Backend",
-    "BackendError",
-    "Filters",
-    "Reader",
-    "ReaderError",
-    "Retriever",
-    "Source",
-    "Turn",
-    "clean_question",
-    "get_backend",
-    "get_reader",
-    "tokens",
-]
+__all__ = sorted(_EXPORTS)
 
-if TYPE_CHECKING:
-    from assistant.answer import Answer, Source
-    from assistant.backends import Backend, BackendError, get_backend
-    from assistant.chat import Assistant, clean_question
-    from assistant.prompt import Turn
-    from assistant.reading import Reader, ReaderError, get_reader
-    from assistant.retrieval import Filters, Retriever
-    from assistant.settings import AssistantSettings
-    from assistant.text import WORD, tokens
+if TYPE_CHECKING:  # the same names for type checkers, re-exported as `X as X`
+    from assistant.answer import Answer as Answer
+    from assistant.answer import Source as Source
+    from assistant.backends import Backend as Backend
+    from assistant.backends import BackendError as BackendError
+    from assistant.backends import get_backend as get_backend
+    from assistant.chat import Assistant as Assistant
+    from assistant.chat import clean_question as clean_question
+    from assistant.prompt import Turn as Turn
+    from assistant.reading import Reader as Reader
+    from assistant.reading import ReaderError as ReaderError
+    from assistant.reading import get_reader as get_reader
+    from assistant.retrieval import Filters as Filters
+    from assistant.retrieval import Retriever as Retriever
+    from assistant.settings import AssistantSettings as AssistantSettings
+    from assistant.text import WORD as WORD
+    from assistant.text import tokens as tokens
 
 
 def __getattr__(name: str) -> Any:

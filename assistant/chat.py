@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import NOT_COVERED, Answer
+from assistant.answering.choose import asked_of
 from assistant.answering.citations import check, related
 from assistant.answering.headers import running_headers
 from assistant.answering.mend import mend
@@ -216,7 +217,7 @@ class Assistant:
         if found.verdict.answers:
             return found
         own = replace(found.retrieval, query_tokens=tokens(query))
-        evidence, verdict = self.judge_evidence(own, found.prompt, question, bool(earlier))
+        evidence, verdict = self.judge_evidence(own, found.prompt, bool(earlier))
         return replace(found, features=evidence, verdict=verdict)
 
     def _search(
@@ -232,7 +233,7 @@ class Assistant:
         if not retrieval.candidates:
             return None
         prompt, chunks = self.prompt(question, retrieval.query, history, retrieval)
-        evidence, verdict = self.judge_evidence(retrieval, prompt, question, bool(earlier))
+        evidence, verdict = self.judge_evidence(retrieval, prompt, bool(earlier))
         return Search(retrieval, prompt, chunks, evidence, verdict, merged=bool(earlier))
 
     def prompt(
@@ -291,7 +292,7 @@ class Assistant:
         return out
 
     def judge_evidence(
-        self, retrieval: Retrieval, prompt: Prompt, question: str, followup: bool
+        self, retrieval: Retrieval, prompt: Prompt, followup: bool
     ) -> tuple[dict[str, float], Verdict]:
         """The evidence as features, and the judge's verdict on it.
 
@@ -299,8 +300,7 @@ class Assistant:
         sentence in 2011?" wants no count); an elliptical one ("And in 2011?") asks what the
         question before asked.
         """
-        asked = question if len(tokens(question)) > SHORT else prompt.standalone
-        evidence = features(retrieval, prompt, asked, followup)
+        evidence = features(retrieval, prompt, asked_of(prompt), followup)
         return evidence, self.judge.judge(evidence)
 
     def _refusal(self, prompt, chunks, pages, verdict: Verdict, started: float) -> Answer:

@@ -85,3 +85,18 @@ def test_every_name_of_the_public_surface_loads() -> None:
         assert getattr(assistant, name) is not None, name
     with pytest.raises(AttributeError):
         assistant.no_such_name  # noqa: B018
+
+
+def test_type_checkers_see_the_same_surface_as_the_lazy_table() -> None:
+    """The TYPE_CHECKING imports name each export from the module the table loads it from."""
+    import assistant
+
+    tree = ast.parse((ROOT / "assistant" / "__init__.py").read_text(encoding="utf-8"))
+    seen = {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__"
+        for alias in node.names
+        if node.module.startswith("assistant.")
+    }
+    assert seen == assistant._EXPORTS

@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass
 
 from assistant.answering.ranking import SentenceRanker, sentence_candidates
+from assistant.conversation.followup import SHORT
 from assistant.judging.asked import asked_kind, gives
 from assistant.prompt import Prompt
 from assistant.retrieval.evidence import question_parts
@@ -21,7 +22,6 @@ LEAD_SHARE = 0.5
 # A further sentence must score this share of the best. Not yet calibrated on the corpus, so 0
 # keeps the earlier fill-to-three behaviour (eval/decisions.md: sentence choice).
 RELATIVE = 0.0
-SHORT = 3  # content words; a question this short asks what the question it follows asked
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ class BackendError(RuntimeError):
 
 class Backend(Protocol):
     name: str
-    # Whether it can rewrite a follow-up to stand on its own (assistant.conversation.followup.rewritten).
+    # Whether it can rewrite a follow-up to stand on its own
+    # (assistant.conversation.followup.rewritten).
     rewrites: bool
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
