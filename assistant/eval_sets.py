@@ -32,6 +32,10 @@ class Group:
     def paths(self) -> list[Path]:
         return [s.path for s in self.sets]
 
+    def only(self, status: str) -> bool:
+        """Every set of the group has this status."""
+        return all(s.status == status for s in self.sets)
+
 
 class SetsError(ValueError):
     """sets.toml or bars.toml is inconsistent; the message names the file and the entry."""

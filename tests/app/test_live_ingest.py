@@ -268,7 +268,7 @@ def test_no_question_fails_while_another_process_writes(live: Live) -> None:
     new_pdf(folder, pages=8)  # first in the folder: written while the others are embedded
     for name in ("zz-long-one", "zz-long-two"):  # ~3 chunks a page: long writes on a server too
         pages = [
-            f"Annex {n}. Inventory of training materials, volume {n}. " * 30 for n in range(80)
+            f"Annex {n}. Inventory of training materials, volume {n}. " * 30 for n in range(40)
         ]
         text_pdf(folder / f"{name}.pdf", [f"{p} ({name})" for p in pages], title=name)
     from gradio_client import Client

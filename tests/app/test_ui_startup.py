@@ -1,4 +1,5 @@
-"""scripts/run-app.sh installs only when needed (issue #20, item 9)."""
+"""scripts/run-app.sh installs only when needed (issue #20, item 9), and the app it starts stops
+when told to."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app import STOP_GRACE_S
 from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +114,20 @@ def test_a_second_launch_serves_without_installing(tmp_path: Path) -> None:
         else:
             pytest.fail("the app did not serve within 120 s")
         served = time.perf_counter() - started
+        # A client that keeps its connection open (as a browser tab does) after an answer.
+        from gradio_client import Client
+
+        client = Client(f"http://127.0.0.1:{port}", verbose=False, download_files=False)
+        assert "2002" in str(client.predict(question="When did it start?", api_name="/ask"))
+        process.terminate()
+        begun = time.perf_counter()
+        try:
+            process.wait(timeout=STOP_GRACE_S + 10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the app was still serving 15 s after SIGTERM, held by an open client")
+        stopped = time.perf_counter() - begun
     finally:
         stop(process)
     output = process.stdout.read().decode(errors="replace") if process.stdout else ""
     assert "Installing" not in output, output
-    print(f"\nsecond launch served in {served:.1f} s")
+    print(f"\nsecond launch served in {served:.1f} s; stopped {stopped:.1f} s after SIGTERM")

@@ -154,18 +154,20 @@ SMOKE = [
 
 @pytest.fixture
 def smoke_sets(tmp_path: Path) -> Path:
-    """Two question sets on the small index: one held to eval/bar-style figures, one of a kind
-    no bar covers."""
+    """Three question sets on the small index: one held to eval/bar-style figures, a blind one
+    and a training one of kinds no bar covers."""
     folder = tmp_path / "eval"
     folder.mkdir()
-    for name, rows in (("seen", SMOKE), ("new", SMOKE[:1])):
+    for name, rows in (("seen", SMOKE), ("new", SMOKE[:1]), ("drill", SMOKE[1:2])):
         (folder / f"{name}_questions.jsonl").write_text("\n".join(map(json.dumps, rows)) + "\n")
     (folder / "sets.toml").write_text(
         '[sets.seen]\nfile = "seen_questions.jsonl"\nstatus = "training"\nkind = "corpus"\n'
         '[sets.new]\nfile = "new_questions.jsonl"\nstatus = "blind"\nkind = "misspelt"\n'
+        '[sets.drill]\nfile = "drill_questions.jsonl"\nstatus = "training"\nkind = "everyday"\n'
     )
     (folder / "bars.toml").write_text(
-        '[[groups]]\nname = "tuning"\nbar = "bar.json"\nstatus = ["training"]\nat_least = 2\n'
+        '[[groups]]\nname = "tuning"\nbar = "bar.json"\nstatus = ["training"]\n'
+        'kind = ["corpus"]\nat_least = 2\n'
     )
     return folder
 
@@ -210,6 +212,14 @@ def test_the_evaluation_scores_groups_and_applies_their_bars(
     assert ours["citations"] >= 3
     assert dense["system"].startswith("naive dense") and bm25["system"] == "BM25 alone"
     assert figures["blind misspelt"]["questions"] == 1
+    # no bar reads the unbarred set's figures, so the baselines are not run on it
+    assert [r["system"] for r in figures["blind misspelt"]["results"]] == [ours["system"]]
+    assert "training everyday" not in passed.output  # no bar holds it: not scored by default
+
+    with_training = run_eval([*args, "--training", "--no-baselines"], monkeypatch, embedder)
+    assert with_training.exit_code == 0, with_training.output
+    assert "== training everyday: 1 questions (drill)" in with_training.output
+    assert "no bar for training everyday yet: scored, no verdict" in with_training.output
 
     bar["min"]["page_hit@1"] = 1.01  # no system can meet it
     # The baselines never refuse: no 0.0 refusal rate is above theirs, so none "beats" them.
