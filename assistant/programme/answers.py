@@ -106,7 +106,10 @@ class Programme:
         if earlier:  # "When were they revised?" leans on the question before
             says_little = _says_little(question, query)
             attempts = [] if says_little else [(query, False)]
-            if match(parse(earlier), records, pool) is not None:
+            about_records = self._answers(earlier, records, pool)
+            if says_little and not about_records:
+                return  # "and in 2010?" after a question the reports answer: theirs to follow
+            if about_records:
                 # the conversation is about the records: the follow-up is read with it
                 both = parse(f"{question} {earlier}", history)
                 # the follow-up's own period wins over the one asked before
@@ -132,6 +135,14 @@ class Programme:
         nearest = max(pool, key=lambda r: near.get(r.id, 0.0))
         found = Match("records", [nearest], records.coverage(query.words, [nearest]))
         yield query, found, features(query, found, records, False, near)
+
+    def _answers(self, question: str, records: Records, pool: list[Record]) -> bool:
+        """Whether the records answer this question on its own (not merely share a word)."""
+        query = parse(question)
+        found = match(query, records, pool)
+        if found is None:
+            return False
+        return load_judge().answers(features(query, found, records, False, self.nearness(question)))
 
     def _compose(
         self, found: Match, query: Query, question: str, backend: str, started: float

@@ -58,7 +58,10 @@ class Vocabulary:
         return text
 
     def intents_of(self, text: str) -> set[str]:
-        return {name for name, phrases in self.intents.items() if _any(phrases, text)}
+        found = {name for name, phrases in self.intents.items() if _any(phrases, text)}
+        if "who" in found and not _ASKS_WHO.search(text):
+            found.discard("who")  # "people who advise migrants" names an audience, asks no name
+        return found
 
     def facets_of(self, text: str) -> tuple[dict[str, set[str]], str]:
         """The field values the text names, and the text with their phrases taken out."""
@@ -83,6 +86,14 @@ class Vocabulary:
         for phrase in phrases:
             text = _phrase(phrase).sub(" ", text)
         return text
+
+
+# "who" asks for a name where a question or clause starts with it or a verb or preposition
+# governs it; after a noun it only says which ones ("the people who...").
+_ASKS_WHO = re.compile(
+    r"(?:^\W*|[.?!,;:(]\s*|\b(?:and|but|so|or|then|by|to|for|with|from|of|about|me|know|"
+    r"asks?|says?|tell|is|was|are|were)\s+)(?:who|whom|whose)\b"
+)
 
 
 @cache

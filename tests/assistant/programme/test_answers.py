@@ -20,6 +20,10 @@ def cited(answer: Answer) -> list[str]:
     return [s.id for s in answer.sources]
 
 
+def after_records(answer: Answer) -> list:
+    return [RECORDS[i] for i in cited(answer)]
+
+
 def assert_cites_records_verbatim(answer: Answer, store: Store) -> None:
     """Each source is a record (kind milestone or publication) whose stored text is its quote,
     and each [n] in the answer has its source."""
@@ -181,6 +185,24 @@ def test_a_question_about_the_report_goes_to_its_page(records_and_report: Store)
     assert "512" in answer.text
     first = answer.sources[0]
     assert (first.page, first.kind) == (2, "publication") and "512 calls" in first.quote
+
+
+def test_a_bare_year_after_a_question_on_the_report_is_not_the_records(
+    records_and_report: Store,
+) -> None:
+    """ "and in 2010?" follows the report's question; the records stage does not take it for a
+    question about what the timeline dates in 2010."""
+    assistant = extractive(records_and_report)
+    question = "How many calls did the national trafficking hotline receive in 2019?"
+    history = [Turn("user", question), Turn("assistant", assistant.ask(question).text)]
+    for follow in ("and in 2010?", "in 2008?"):
+        assert assistant.programme.answer(follow, history) is None
+        assert not assistant.programme.owns(assistant.ask(follow, history).sources)
+    # after a question the records answer, the same words read the timeline
+    first = "What did ICMPD do in 2018?"
+    history = [Turn("user", first), Turn("assistant", assistant.ask(first).text)]
+    after = assistant.programme.answer("and in 2008?", history)
+    assert after is not None and {m.year_label for m in after_records(after)} == {2008}
 
 
 def test_the_stream_yields_the_text_then_the_answer(assistant: Assistant) -> None:

@@ -19,6 +19,16 @@ def test_what_the_question_asks_is_read_from_the_vocabulary() -> None:
     assert "count" in parse("How many studies are there?").intents
 
 
+def test_who_asks_for_a_name_only_where_it_opens_a_question() -> None:
+    """After a noun, "who" says which people are meant; the judge weighs "who" against the
+    records, which name few people, so reading it as asked refused audience questions."""
+    for asking in ("who runs the secretariat?", "and who wrote it", "by whom was it written"):
+        assert "who" in parse(asking).intents, asking
+    assert "who" in parse("Tell me who the partners were").intents
+    for naming in ("stuff for people who counsel migrants going home", "guide for those who train"):
+        assert "who" not in parse(naming).intents, naming
+
+
 def test_a_count_of_anything_but_records_is_marked() -> None:
     assert "uncountable" not in parse("How many studies did ICMPD publish?").intents
     assert "uncountable" in parse("How many staff work in the programme?").intents
