@@ -176,7 +176,8 @@ class Programme:
         text = " ".join(f"{r.chunk.text} [{n}]" for n, r in enumerate(cited, start=1))
         lead = _lead(found, numbers)
         computed = _computed(found, numbers)
-        text = " ".join(part for part in (lead, text, computed) if part)
+        # the computed figure is what was asked: it comes first, the records it rests on after
+        text = " ".join(part for part in (computed, lead, text) if part)
         return Answer(
             text, False, sources, question, question, [], found.coverage, backend, seconds
         )
@@ -214,6 +215,10 @@ def _name(record: Record) -> str:
         short = re.split(r"[,:;(]| with | in the | to enhance", record.statement())[0]
         return f"'{short.strip()}' ({record.year})"
     return f"'{record.title}' ({record.year})"
+
+
+def _years(n: int) -> str:
+    return f"{n} year" if n == 1 else f"{n} years"
 
 
 def _refs(records: Sequence[Record], numbers: dict[str, int]) -> str:
@@ -263,21 +268,21 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
         kinds = {r.kind for r in records}
         what = noun[kinds.pop()] if len(kinds) == 1 else "records"
         refs = _refs(records, numbers)
-        return f"Count: {len(records)} {what}, counted from the records cited above ({refs})."
+        return f"Count: {len(records)} {what}, counted from the records cited below ({refs})."
     if found.route in ("between", "order") and len(records) == 2:
         a, b = records
         refs = f"[{numbers[a.id]}] and [{numbers[b.id]}]"
         if found.route == "between":
             diff = b.year - a.year
             return (
-                f"Computed from the years of {refs}: {b.year} - {a.year} = {diff} years "
+                f"Computed from the years of {refs}: {b.year} - {a.year} = {_years(diff)} "
                 f"between {_name(a)} and {_name(b)}."
             )
         if a.year == b.year:
             return f"Compared from the years of {refs}: both are dated {a.year}."
         return (
             f"Compared from the years of {refs}: {_name(a)} came first, "
-            f"{b.year - a.year} years before {_name(b)}, which came after it."
+            f"{_years(b.year - a.year)} before {_name(b)}, which came after it."
         )
     return ""
 

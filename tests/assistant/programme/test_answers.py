@@ -78,7 +78,7 @@ def test_years_between_two_milestones_are_computed_from_both(
         "How many years passed between the programme's establishment and ICMPD joining ICAT?"
     )
     assert cited(answer) == ["ms-2002-programme-established", "ms-2017-icat-member"]
-    assert re.search(
+    assert re.match(  # the computed figure, which is what was asked, comes first
         r"Computed from the years of \[1\] and \[2\]: 2017 - 2002 = 15 years", answer.text
     )
     assert_cites_records_verbatim(answer, records_only)
@@ -89,16 +89,21 @@ def test_which_came_first_compares_the_two_records_years(assistant: Assistant) -
         "Which came first, the media guidelines or the training curriculum for labour inspectors?"
     )
     assert set(cited(answer)) >= {"media-thb-guidelines", "labour-inspectors-training-curriculum"}
-    computed = answer.text[answer.text.index("Compared from") :]
+    assert answer.text.startswith("Compared from")
+    computed = answer.text[: answer.text.index("[1]", answer.text.index("after it"))]
     assert computed.index("Media") < computed.index("Labour Inspectors")
     assert "2 years before" in computed
+    one = assistant.ask(
+        "Which came first, the TRM-SEE guidelines or the TRM-EU guidelines for Europe?"
+    )
+    assert one.text.startswith("Compared from") and " 1 year before " in one.text, one.text
 
 
 def test_a_count_in_a_period_counts_the_records_it_cites(assistant: Assistant) -> None:
     answer = assistant.ask("How many publications came out between 2014 and 2018?")
     expected = {p.id for p in catalogue.publications() if 2014 <= p.year <= 2018}
     assert set(cited(answer)) == expected
-    assert f"Count: {len(expected)} publications" in answer.text
+    assert answer.text.startswith(f"Count: {len(expected)} publications")
 
 
 def test_first_and_latest_pick_by_year(assistant: Assistant) -> None:
