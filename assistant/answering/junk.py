@@ -25,6 +25,11 @@ _REFERENCE = re.compile(
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12
+# A link into a site (a path after the host; PDF extraction may break it at its slashes) with
+# few words beside it is a reference to a document; a bare site ("See www.x.nl.") is an answer.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s/]+/\s?\S")
+_LINK_TOKEN = re.compile(r"^(?:https?:|www\.|\S*/|\S*\.pdf\b|pdf\b)", re.I)
+LINK_WORDS = 6
 _NUMBER = re.compile(r"\d[\d.,%]*")
 _ALPHA_WORD = re.compile(r"[A-Za-z]{3,}")
 # Function words that tell the language of a sentence; English is the reports' and the users'.
@@ -49,6 +54,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         len(text.split()) <= REFERENCE_WORDS and _SHORT_REFERENCE.search(text)
     ):
         return "reference"
+    if _LINK.search(text) and _beside_links(text) <= LINK_WORDS:
+        return "reference"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
         return "heading"  # longer, it is a heading run into a sentence: kept, the fact is there
     numbers = _NUMBER.findall(text)
@@ -61,6 +68,14 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if title and len(title) > 12 and text.lower().startswith(title.lower()):
         return "running header"
     return None
+
+
+def _beside_links(text: str) -> float:
+    """The words outside the links; a figure there (a phone number) makes it a statement."""
+    rest = [t for t in text.split() if not _LINK_TOKEN.match(t)]
+    if any(re.search(r"\d{3}", t) for t in rest):
+        return float("inf")
+    return sum(1 for t in rest if _ALPHA_WORD.search(t))
 
 
 def is_junk(sentence: str, title: str = "") -> bool:

@@ -36,6 +36,11 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("ICMPD 2015 ICMPD (2015) Targeting Vulnerabilities.", "reference"),
         ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
+        (  # a link into a site, broken at its slashes by the PDF's text layer
+            "Issue brief No. 8. https://www.unodc.org/documents/ human-trafficking/ICAT/"
+            "19-10800_ICAT_Issue_Brief_8_Ebook. pdf.",
+            "reference",
+        ),
     ],
 )
 def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
@@ -50,6 +55,8 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "Article 273f of the Criminal Code sets a maximum sentence of 12 years.",
         "2014: ICMPD joined ICAT.",
         "ICMPD (2015) found that most of the identified victims were women.",
+        "See www.comensha.nl.",  # a site is an answer to "what is their website"
+        "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
     ],
 )
 def test_statements_are_not_junk(sentence: str) -> None:
