@@ -22,13 +22,12 @@ from ui import events, theme, timeline
 from ui.chat import EXAMPLES, YEAR_MAX, YEAR_MIN, ChatHandlers, conversation_secret, saved
 from ui.library import LibraryHandlers
 from ui.pdfs import pdf_router
-from ui.services import Services
+from ui.services import STOP_GRACE_S, Services
 from vectorstore.settings import SettingsError
 
 log = logging.getLogger("atp.app")
 TITLE = "ICMPD Anti-Trafficking Programme assistant"
 TYPE_HELP = "None ticked means all types."
-STOP_GRACE_S = 5  # seconds a stopping app waits for open requests before it closes them
 
 
 def build_app(services: Services) -> gr.Blocks:
@@ -345,14 +344,8 @@ def cli(host: str | None, port: int | None, data_dir: Path | None) -> None:
         f"(data: {services.data_dir}; {mode}; built in {time.perf_counter() - started:.1f} s)"
     )
     services.start_background()
-    # An open client (a browser tab, an SSE stream) must not keep a stopped app alive for ever.
-    uvicorn.run(
-        server,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        timeout_graceful_shutdown=STOP_GRACE_S,
-    )
+    grace = {"timeout_graceful_shutdown": STOP_GRACE_S}
+    uvicorn.run(server, host=settings.host, port=settings.port, log_level="warning", **grace)
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from vectorstore.store import Store
 
 log = logging.getLogger("atp.app")
 WARM_UP_WAIT = 120.0  # seconds a first question waits for start-up (model load + records)
+STOP_GRACE_S = 5  # then a stopping app closes open clients (a browser tab would hold it)
 WATCH_EVERY = 1.0  # seconds between looks at the published generation (a small file read)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import STOP_GRACE_S
+from ui.services import STOP_GRACE_S
 from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
