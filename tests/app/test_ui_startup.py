@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ui.services import STOP_GRACE_S
 from tests.processes import free_port, stop
+from ui.services import STOP_GRACE_S
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(
