@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -20,8 +20,11 @@ from assistant.programme.records import Record, Records
 from assistant.prompt import Passage, Turn
 from assistant.retrieval.periods import find_period
 from assistant.retrieval.search import Filters, Retriever
+from assistant.text import tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
+
+BESIDE_SHARE = 0.5  # of the question's words a page's sentence holds to stand beside records
 
 
 class Programme:
@@ -76,7 +79,14 @@ class Programme:
         passages' answer is left out when it is a refusal or cites no page."""
         if passages.refused:
             return records
-        text, sources = from_pages(passages, len(records.sources))
+        asked = set(tokens(passages.standalone))
+        text, sources = from_pages(
+            passages,
+            len(records.sources),
+            # A sentence that shares one word with the question ("join" of "join ICAT") adds
+            # nothing. Counted, not weighted by rarity: idf moves with what else is indexed.
+            lambda claim: len(asked & set(tokens(claim))) >= BESIDE_SHARE * len(asked),
+        )
         if not sources:
             return records
         return replace(
@@ -287,15 +297,18 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
     return ""
 
 
-def from_pages(answer: Answer, after: int) -> tuple[str, list[Source]]:
-    """The answer's sentences that cite PDF pages only, numbered on from `after`, and their
-    sources: a record it quotes is the records' answer's to give, not "from the publications"."""
+def from_pages(
+    answer: Answer, after: int, keep: Callable[[str], bool] = lambda claim: True
+) -> tuple[str, list[Source]]:
+    """The answer's sentences that cite PDF pages only and that `keep` accepts, numbered on
+    from `after`, and their sources: a record it quotes is the records' answer's to give, not
+    "from the publications"."""
     by_n = {s.n: s for s in answer.sources}
     body = answer.text.split("\n\n(")[0]  # without its notes on how it was read
     kept = [
         c
         for c in split_claims(body)
-        if c.cited and all(n in by_n and by_n[n].page is not None for n in c.cited)
+        if c.cited and all(n in by_n and by_n[n].page is not None for n in c.cited) and keep(c.text)
     ]
     numbers: dict[int, int] = {}
     for c in kept:

@@ -294,3 +294,32 @@ def test_what_the_pages_add_cites_pages_only_renumbered_after_the_records() -> N
     assert [(s.n, s.page) for s in sources] == [(3, 12)]
     only_records = Answer("2017: ICMPD joined ICAT. [1]", False, [src(1, None)], "q", "q")
     assert from_pages(only_records, after=1) == ("", [])
+
+
+def test_a_page_sentence_holding_little_of_the_question_does_not_stand_beside(
+    records_and_report: Store,
+) -> None:
+    """ "From the publications" keeps what speaks to the question: a sentence that shares
+    one common word with it (a report's "join" for "join ICAT") is left out."""
+    from assistant.answer import Source
+
+    assistant = extractive(records_and_report)
+    question = "When did ICMPD join ICAT?"
+    records = assistant.programme.answer(question)
+    assert records is not None
+    page = Source(1, "publication", "p", "doc", "T", 2010, 12, None, "q", None)
+    other = Source(2, "publication", "p", "doc", "T", 2010, 13, None, "q", None)
+    passages = Answer(
+        "Girls left home to join the group in 2014. [1] ICMPD became a member of ICAT, the "
+        "Inter-Agency Coordination Group, in 2017. [2]",
+        False,
+        [page, other],
+        question,
+        question,
+    )
+
+    both = assistant.programme.beside(records, passages)
+
+    added = both.text.split("From the publications: ")[1]
+    assert added.startswith("ICMPD became a member of ICAT") and "Girls" not in added
+    assert [(s.n, s.page) for s in both.sources[len(records.sources) :]] == [(2, 13)]
