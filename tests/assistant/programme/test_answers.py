@@ -20,10 +20,6 @@ def cited(answer: Answer) -> list[str]:
     return [s.id for s in answer.sources]
 
 
-def after_records(answer: Answer) -> list:
-    return [RECORDS[i] for i in cited(answer)]
-
-
 def assert_cites_records_verbatim(answer: Answer, store: Store) -> None:
     """Each source is a record (kind milestone or publication) whose stored text is its quote,
     and each [n] in the answer has its source."""
@@ -207,7 +203,7 @@ def test_a_bare_year_after_a_question_on_the_report_is_not_the_records(
     first = "What did ICMPD do in 2018?"
     history = [Turn("user", first), Turn("assistant", assistant.ask(first).text)]
     after = assistant.programme.answer("and in 2008?", history)
-    assert after is not None and {m.year_label for m in after_records(after)} == {2008}
+    assert after is not None and {RECORDS[i].year_label for i in cited(after)} == {2008}
 
 
 def test_the_stream_yields_the_text_then_the_answer(assistant: Assistant) -> None:
