@@ -40,7 +40,7 @@ def atp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2, loaded once per session (about 10 s of CPU)."""
+    """The bundled all-MiniLM-L6-v2 on the default backend, loaded once per session."""
     loaded = model(default_model_path())  # the in-process CLIs share it (tests/cli.py)
     loaded.encode(["warm up"])
     return loaded

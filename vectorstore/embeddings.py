@@ -1,8 +1,10 @@
 """Sentence embeddings from a local model folder, loaded only when something needs encoding.
 
-Two backends give vectors of the same model, chosen by name from EMBEDDERS: `torch`
-(sentence-transformers in fp32) and `onnx` (an int8 copy built from the same folder by
-`vectorstore.onnx_build`, run by onnxruntime without importing PyTorch).
+Three backends give vectors of the same model, chosen by name from EMBEDDERS: `onnx-fp32`
+(the default: an ONNX copy built from the same folder by `vectorstore.onnx_build`, the same
+vectors as PyTorch's, run by onnxruntime without importing PyTorch, so a process starts in
+seconds), `onnx` (its int8 copy: faster, slightly different vectors) and `torch`
+(sentence-transformers in fp32).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ class Embedder:
 
 
 class OnnxEmbedder(Embedder):
-    """The int8 ONNX copy of the same model, built on first use and cached by the weights' hash."""
+    """An ONNX copy of the same model, built on first use and cached by the weights' hash."""
 
     backend = "onnx"
 
@@ -106,21 +108,28 @@ class OnnxEmbedder(Embedder):
         batch_size: int = 64,
         cache_dir: Path | None = None,
         say: Callable[[str], None] | None = None,
+        precision: str = "int8",
     ) -> None:
         super().__init__(model_path, batch_size)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.say = say
+        self.precision = precision
+        if precision != "int8":
+            self.backend = f"onnx-{precision}"
 
     @property
     def fingerprint(self) -> str:
-        # Until onnx queries on a torch index are measured equal (README), a switch re-embeds.
-        return f"{self.model_path}|onnx-int8"
+        # fp32 is built only if its vectors equal PyTorch's (onnx_build.MIN_COSINE): no
+        # re-embedding across that switch. int8 queries on a torch index lose MRR (README).
+        if self.precision == "fp32":
+            return self.model_path
+        return f"{self.model_path}|onnx-{self.precision}"
 
     def _load(self) -> OnnxSession:
         from vectorstore.onnx_build import OnnxBuildError, ensure_model
 
         try:
-            folder = ensure_model(self.model_path, self.cache_dir, self.say)
+            folder = ensure_model(self.model_path, self.cache_dir, self.say, self.precision)
             return OnnxSession(folder)
         except OnnxBuildError as exc:
             raise EmbeddingModelError(str(exc)) from exc
@@ -186,6 +195,9 @@ class OnnxSession:
 
 EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "torch": lambda path, batch, cache_dir: Embedder(path, batch),
+    "onnx-fp32": lambda path, batch, cache_dir: OnnxEmbedder(
+        path, batch, cache_dir, precision="fp32"
+    ),
     "onnx": lambda path, batch, cache_dir: OnnxEmbedder(path, batch, cache_dir),
 }
 

@@ -1,11 +1,12 @@
-"""Build an int8 ONNX copy of a sentence-transformers folder, once per set of weights.
+"""Build an ONNX copy of a sentence-transformers folder, once per set of weights.
 
-    python -m vectorstore.onnx_build [MODEL_FOLDER] [--cache-dir DIR]
+    python -m vectorstore.onnx_build [MODEL_FOLDER] [--precision fp32|int8] [--cache-dir DIR]
 
 The copy is made here from the local weights (no model hub): PyTorch export with eager
-attention (a graph onnxruntime can fuse), onnxruntime's BERT fusions, then dynamic int8
+attention (a graph onnxruntime can fuse) and onnxruntime's BERT fusions; `fp32` keeps that
+graph (the same vectors as PyTorch, without importing it at run time), `int8` adds dynamic
 quantization per channel with reduced range, which keeps AVX2 CPUs without VNNI from
-saturating. It lives in `<cache>/<hash of the weights and this recipe>/` and is checked
+saturating. It lives in `<cache>/<hash of the weights and the recipe>/` and is checked
 against the PyTorch model before it is kept.
 """
 
@@ -21,19 +22,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-RECIPE = "export-eager/bert-fusion/int8-per-channel-reduce-range/v1"
+RECIPES = {
+    "int8": "export-eager/bert-fusion/int8-per-channel-reduce-range/v1",
+    "fp32": "export-eager/bert-fusion/fp32/v1",
+}
 MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
 TOKENIZER_FILE = "tokenizer.json"
-# Cosine of the int8 vector to the PyTorch one on a few sentences; a broken export is far
-# below (near 0), quantization alone stays above 0.97 for MiniLM on this corpus.
-MIN_COSINE = 0.95
+# Cosine of the copy's vector to the PyTorch one on a few sentences; a broken export is far
+# below (near 0), int8 quantization alone stays above 0.97 for MiniLM on this corpus, and an
+# fp32 copy must give the same vectors (MiniLM: 0.9999996), so its index needs no re-embedding.
+MIN_COSINE = {"int8": 0.95, "fp32": 0.9999}
 _CHECK = (
     "The national rapporteur reports on trafficking in human beings.",
     "Victims of forced labour were identified in agriculture and construction.",
     "What did the programme do in 2017?",
     "Training for judges and prosecutors on the definition of trafficking",
 )
+
+
+# The embedding backends (vectorstore.embeddings) that run an ONNX copy, and its precision.
+PRECISION = {"onnx": "int8", "onnx-fp32": "fp32"}
 
 
 class OnnxBuildError(RuntimeError):
@@ -48,12 +57,12 @@ def weights_files(model_path: Path) -> list[Path]:
     return sorted(found)
 
 
-def weights_hash(model_path: Path) -> str:
+def weights_hash(model_path: Path, precision: str = "int8") -> str:
     """sha256 over the model's files and the recipe; memoised by size and mtime under a stamp."""
     files = weights_files(model_path)
     if not files:
         raise OnnxBuildError(f"no model weights in {str(model_path)!r}")
-    digest = hashlib.sha256(RECIPE.encode())
+    digest = hashlib.sha256(RECIPES[precision].encode())
     for f in files:
         digest.update(f.relative_to(model_path).as_posix().encode() + b"\0")
         with f.open("rb") as fh:
@@ -62,20 +71,20 @@ def weights_hash(model_path: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def _stat_key(model_path: Path) -> str:
+def _stat_key(model_path: Path, precision: str) -> str:
     stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in weights_files(model_path)]
-    return hashlib.sha256(json.dumps([RECIPE, stats]).encode()).hexdigest()[:20]
+    return hashlib.sha256(json.dumps([RECIPES[precision], stats]).encode()).hexdigest()[:20]
 
 
-def cached_hash(model_path: Path, cache_dir: Path) -> str:
+def cached_hash(model_path: Path, cache_dir: Path, precision: str = "int8") -> str:
     """The weights' hash, read from a stamp while the files' sizes and times are unchanged:
     hashing 90 MB costs each process start a fraction of a second."""
-    stamp = cache_dir / "stamps" / _stat_key(model_path)
+    stamp = cache_dir / "stamps" / _stat_key(model_path, precision)
     try:
         return stamp.read_text().strip()
     except OSError:
         pass
-    value = weights_hash(model_path)
+    value = weights_hash(model_path, precision)
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(value)
@@ -84,30 +93,35 @@ def cached_hash(model_path: Path, cache_dir: Path) -> str:
     return value
 
 
-def model_dir(model_path: str | Path, cache_dir: Path) -> Path:
-    return cache_dir / cached_hash(Path(model_path), cache_dir)
+def model_dir(model_path: str | Path, cache_dir: Path, precision: str = "int8") -> Path:
+    return cache_dir / cached_hash(Path(model_path), cache_dir, precision)
 
 
 def ensure_model(
-    model_path: str | Path, cache_dir: Path, say: Callable[[str], None] | None = None
+    model_path: str | Path,
+    cache_dir: Path,
+    say: Callable[[str], None] | None = None,
+    precision: str = "int8",
 ) -> Path:
     """The folder holding model.onnx, tokenizer.json and meta.json; built if missing."""
-    target = model_dir(model_path, cache_dir)
+    target = model_dir(model_path, cache_dir, precision)
     if (target / META_FILE).is_file():
         return target
     say = say or _stderr
     started = time.perf_counter()
     say(
-        f"Building the int8 ONNX embedding model from {model_path} (once per model, "
-        f"about a minute) into {target}"
+        f"Building the {precision} ONNX embedding model from {model_path} (once per model, "
+        f"about 20 s) into {target}"
     )
-    build(Path(model_path), target, say)
+    build(Path(model_path), target, say, precision)
     say(f"ONNX embedding model ready in {time.perf_counter() - started:.0f} s")
     return target
 
 
-def build(model_path: Path, target: Path, say: Callable[[str], None]) -> None:
-    """Export, fuse, quantize and check in a temporary folder, then move it into place."""
+def build(
+    model_path: Path, target: Path, say: Callable[[str], None], precision: str = "int8"
+) -> None:
+    """Export, fuse, quantize (int8) and check in a temporary folder, then move it into place."""
     ort, quantization, onnx = _build_modules()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -119,22 +133,18 @@ def build(model_path: Path, target: Path, say: Callable[[str], None]) -> None:
         say("  2/4 exporting to ONNX")
         fp32 = work / "fp32.onnx"
         input_names = _export(st, pooling, fp32)
-        say("  3/4 fusing attention and quantizing to int8")
+        say("  3/4 fusing attention" + (" and quantizing to int8" if precision == "int8" else ""))
         fused = _fuse(fp32, st, work / "fused.onnx", say)
-        with _quiet_warnings():
-            quantization.quantize_dynamic(
-                str(fused),
-                str(work / MODEL_FILE),
-                weight_type=quantization.QuantType.QInt8,
-                per_channel=True,
-                reduce_range=True,
-                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-            )
+        if precision == "fp32":
+            os.replace(fused, work / MODEL_FILE)
+        else:
+            _quantize(quantization, onnx, fused, work / MODEL_FILE)
         tokenizer = st.tokenizer.backend_tokenizer
         tokenizer.save(str(work / TOKENIZER_FILE))
         meta = {
             "source": str(model_path),
-            "recipe": RECIPE,
+            "recipe": RECIPES[precision],
+            "precision": precision,
             "inputs": input_names,
             "max_seq_length": int(st.max_seq_length),
             "dimension": int(_dimension(st)),
@@ -143,10 +153,11 @@ def build(model_path: Path, target: Path, say: Callable[[str], None]) -> None:
         }
         say("  4/4 checking it against the PyTorch model")
         cosine = _check(st, work, meta, ort)
-        if cosine < MIN_COSINE:
+        if cosine < MIN_COSINE[precision]:
             raise OnnxBuildError(
-                f"the ONNX copy of {str(model_path)!r} disagrees with the PyTorch model (cosine "
-                f"{cosine:.3f} < {MIN_COSINE}); use ATP_EMBED_BACKEND=torch for this model"
+                f"the {precision} ONNX copy of {str(model_path)!r} disagrees with the PyTorch "
+                f"model (cosine {cosine:.5f} < {MIN_COSINE[precision]}); use "
+                "ATP_EMBED_BACKEND=torch for this model"
             )
         meta["check_cosine"] = round(cosine, 4)
         (work / META_FILE).write_text(json.dumps(meta, indent=2))
@@ -162,6 +173,18 @@ def build(model_path: Path, target: Path, say: Callable[[str], None]) -> None:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _quantize(quantization, onnx, source: Path, out: Path) -> None:
+    with _quiet_warnings():
+        quantization.quantize_dynamic(
+            str(source),
+            str(out),
+            weight_type=quantization.QuantType.QInt8,
+            per_channel=True,
+            reduce_range=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
 
 
 def _build_modules():
@@ -307,7 +330,7 @@ def _stderr(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from vectorstore.settings import StoreSettings
+    from vectorstore.settings import StoreSettings, default_cache_dir
 
     settings = StoreSettings.from_env()
     parser = argparse.ArgumentParser(
@@ -315,9 +338,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("model", nargs="?", default=settings.embedding_model)
     parser.add_argument("--cache-dir", type=Path, default=settings.model_cache)
+    parser.add_argument(
+        "--precision",
+        choices=sorted(RECIPES),
+        default=PRECISION.get(settings.embed_backend, "fp32"),
+    )
     args = parser.parse_args(argv)
     try:
-        print(ensure_model(args.model, args.cache_dir))
+        print(ensure_model(args.model, args.cache_dir or default_cache_dir(), None, args.precision))
     except OnnxBuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -124,10 +124,11 @@ class StoreSettings:
     )
     embed_batch: int = setting(64, "Chunks per embedding batch.", minimum=1)
     embed_backend: str = setting(
-        "torch",
-        "How vectors are computed: torch (sentence-transformers, fp32) or onnx (an int8 copy "
-        "of the same model built on first use; see README for the measured trade).",
-        choices=("torch", "onnx"),
+        "onnx-fp32",
+        "How vectors are computed: onnx-fp32 (an ONNX copy of the model built once on first "
+        "use: PyTorch's vectors without PyTorch at run time), onnx (its int8 copy: faster, "
+        "slightly different vectors) or torch (sentence-transformers); see README.",
+        choices=("onnx-fp32", "onnx", "torch"),
     )
     model_cache: Path | None = setting(
         None, "Folder for built ONNX models; empty means ~/.cache/atp-assistant/onnx."

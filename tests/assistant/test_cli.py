@@ -78,7 +78,8 @@ def run_process(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedP
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ATP_")}
     path = os.pathsep.join(p for p in (str(ROOT), clean.get("PYTHONPATH", "")) if p)
     return subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", *args],
+        # -X importtime lists every module the process imported, on stderr
+        [sys.executable, "-X", "importtime", "-m", "assistant", "ask", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -87,12 +88,15 @@ def run_process(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedP
     )
 
 
-@pytest.mark.slow  # the real process: torch and the model load again
+@pytest.mark.slow  # the real process: the model loads again
 @pytest.mark.timeout(300)
 def test_json_prints_one_object_with_the_promised_keys(data_dir: Path, tmp_path: Path) -> None:
     result = run_process(["--json", BROKERS, "--data-dir", str(data_dir)], tmp_path)
 
     assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "torch" not in imported  # the default backend answers without PyTorch
+    assert "onnxruntime" in imported  # and the check can fail: what it did import is listed
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     out = json.loads(lines[0])

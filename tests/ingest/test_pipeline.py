@@ -21,7 +21,7 @@ from ingest.sources import Source, file_hash, from_path
 from tests import pdf_factory
 from tests.vectorstore.helpers import CrashAtCommit, SimulatedCrash
 from vectorstore.client import connect
-from vectorstore.embeddings import Embedder
+from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.index import Index
 from vectorstore.records import MILESTONE, PUBLICATION, Chunk
 from vectorstore.settings import StoreSettings
@@ -159,7 +159,8 @@ def test_unchanged_file_is_skipped_without_loading_the_model(
     assert pipeline.ingest_milestones().status == "added"
     before = store.document("alpha")
 
-    fresh = Embedder(store.embedder.model_path)  # a model nobody has loaded yet
+    # a model nobody has loaded yet
+    fresh = get_embedder(store.embedder.backend, store.embedder.model_path)
     again = Pipeline(
         Store(store.client, fresh, store.name), IngestSettings.from_env({}), pipeline.data_dir
     )

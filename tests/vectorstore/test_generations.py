@@ -141,13 +141,11 @@ def test_a_writer_caught_between_locking_and_naming_itself_is_still_named(tmp_pa
 KILLED_WRITER = """
 import os, sys
 from tests.vectorstore.helpers import make_doc
-from vectorstore.embeddings import Embedder
 from vectorstore.index import Index
-from vectorstore.settings import StoreSettings, default_model_path
-embedder = Embedder(default_model_path())
-index = Index(StoreSettings.from_env({}, data_dir=sys.argv[1]), embedder)
+from vectorstore.settings import StoreSettings
+index = Index(StoreSettings.from_env({}, data_dir=sys.argv[1]))
 with index.writer() as store:
-    make_doc(embedder, "new", "v1", sys.argv[2].split("|")).write(store)
+    make_doc(index.embedder, "new", "v1", sys.argv[2].split("|")).write(store)
     os._exit(9)  # killed before publishing
 """
 

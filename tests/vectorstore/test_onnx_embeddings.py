@@ -1,4 +1,5 @@
-"""The onnx embedding backend: an int8 copy of the bundled model, built here and cached.
+"""The onnx embedding backends: fp32 (the default) and int8 copies of the bundled model, built
+here and cached.
 
 The build is real (PyTorch export, fusion, quantization) and lands in the user's cache like in
 use, so a test session pays for it at most once per set of weights.
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli import model
 from vectorstore.embeddings import (
     EMBEDDERS,
     Embedder,
@@ -43,14 +45,30 @@ def onnx_embedder() -> OnnxEmbedder:
     return model
 
 
-def test_vectors_are_the_same_models(onnx_embedder: OnnxEmbedder, embedder: Embedder) -> None:
-    got, want = onnx_embedder.encode(TEXTS), embedder.encode(TEXTS)
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    return model(default_model_path(), backend="torch")
+
+
+def test_vectors_are_the_same_models(onnx_embedder: OnnxEmbedder, torch_embedder: Embedder) -> None:
+    got, want = onnx_embedder.encode(TEXTS), torch_embedder.encode(TEXTS)
     assert got.dtype == np.float32 and got.shape == want.shape == (len(TEXTS), 384)
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
     cosines = np.sum(got * want, axis=1)
     assert cosines.min() > 0.97, cosines
     # Each text keeps its own place however the batch is sorted by length inside.
     assert np.argmax(got @ want.T, axis=1).tolist() == list(range(len(TEXTS)))
+
+
+def test_the_default_fp32_copy_gives_pytorchs_vectors(
+    embedder: Embedder, torch_embedder: Embedder, onnx_embedder: OnnxEmbedder
+) -> None:
+    """So an index built with either needs no re-embedding; int8's does (its vectors move)."""
+    assert StoreSettings.from_env({}).embed_backend == embedder.backend == "onnx-fp32"
+    got, want = embedder.encode(TEXTS), torch_embedder.encode(TEXTS)
+    assert np.sum(got * want, axis=1).min() > 0.9999
+    assert embedder.fingerprint == torch_embedder.fingerprint
+    assert onnx_embedder.fingerprint != torch_embedder.fingerprint
 
 
 def test_a_text_alone_or_in_a_batch_is_near_enough(onnx_embedder: OnnxEmbedder) -> None:
@@ -85,10 +103,11 @@ def test_the_cache_key_follows_the_weights(tmp_path: Path) -> None:
 
 
 def test_backends_are_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert set(EMBEDDERS) == {"torch", "onnx"}
+    assert set(EMBEDDERS) == {"torch", "onnx", "onnx-fp32"}
     assert get_embedder("torch", "m").backend == "torch"
     assert get_embedder("onnx", "m").backend == "onnx"
-    with pytest.raises(EmbeddingModelError, match="expected one of torch, onnx"):
+    assert get_embedder("onnx-fp32", "m").backend == "onnx-fp32"
+    with pytest.raises(EmbeddingModelError, match="expected one of torch, onnx-fp32, onnx"):
         get_embedder("tensorflow", "m")
     monkeypatch.setenv("ATP_EMBED_BACKEND", "openvino")
     with pytest.raises(SettingsError, match="ATP_EMBED_BACKEND='openvino' is not valid"):
