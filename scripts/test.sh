@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command and what CI runs: installs what a fresh machine (Python 3.11 + pip)
-# lacks, lints, runs pytest, then the quality evaluation over ../shared/corpus.
+# lacks, lints, runs pytest and the quality evaluation over ../shared/corpus.
 #   bash scripts/test.sh                 everything (the evaluation too)
 #   bash scripts/test.sh -m "not slow"   the fast loop: arguments go to pytest, no evaluation
 # ATP_TEST_EVAL=1 runs the evaluation even with pytest arguments, ATP_TEST_EVAL=0 never.
@@ -32,17 +32,51 @@ echo "== lint"
 ruff check .
 ruff format --check .
 
-echo "== tests"
-# Exit 5 (no test selected, say by a -m that matches nothing) fails here like any other.
-python -m pytest tests --durations=25 "$@"
-
 run_eval=${ATP_TEST_EVAL:-}
 [ -z "$run_eval" ] && { [ $# -eq 0 ] && run_eval=1 || run_eval=0; }
-if [ "$run_eval" != 1 ]; then
-  echo "== evaluation skipped (pytest arguments given; ATP_TEST_EVAL=1 runs it)"
-elif [ ! -d "$CORPUS" ]; then
+if [ "$run_eval" = 1 ] && [ ! -d "$CORPUS" ]; then
   echo "== evaluation skipped: no corpus at $CORPUS"
-else
-  echo "== evaluation (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
-  timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS"
+  run_eval=0
 fi
+
+if [ $# -gt 0 ] || [ "$run_eval" != 1 ]; then
+  echo "== tests"
+  # Exit 5 (no test selected, say by a -m that matches nothing) fails here like any other.
+  python -m pytest tests --durations=25 "$@"
+  if [ "$run_eval" = 1 ]; then
+    echo "== evaluation (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
+    timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS"
+  elif [ $# -gt 0 ]; then
+    echo "== evaluation skipped (pytest arguments given; ATP_TEST_EVAL=1 runs it)"
+  fi
+  exit 0
+fi
+
+# The evaluation (about one core) runs beside the fast tests (in process, about one core);
+# the slow tests, whose processes use both cores and whose timings overlap on purpose, run
+# after both, alone.
+eval_log="$(mktemp)"
+eval_pid=""
+trap '[ -n "$eval_pid" ] && kill "$eval_pid" 2>/dev/null; rm -f "$eval_log"' EXIT
+echo "== evaluation started beside the fast tests (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
+timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS" \
+  >"$eval_log" 2>&1 &
+eval_pid=$!
+
+failed=""
+echo "== tests: fast"
+python -m pytest tests -m "not slow" --durations=25 || failed="$failed fast-tests"
+eval_rc=0
+wait "$eval_pid" || eval_rc=$?
+eval_pid=""
+echo "== evaluation (exit ${eval_rc})"
+cat "$eval_log"
+[ "$eval_rc" -eq 0 ] || failed="$failed evaluation"
+echo "== tests: slow"
+python -m pytest tests -m slow --durations=25 || failed="$failed slow-tests"
+
+if [ -n "$failed" ]; then
+  echo "== FAILED:${failed}"
+  exit 1
+fi
+echo "== all passed: fast tests, evaluation, slow tests"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -20,17 +21,25 @@ def rank_sentences(text: str, query_tokens: Sequence[str], index: KeywordIndex) 
     record may be one short sentence and still be the answer.
     """
     ranked = []
+    # index.coverage_of per sentence, with the question's weights looked up once
+    weights = {t: index.idf(t) for t in set(query_tokens)}
+    total = sum(weights.values())
     for position, (start, end, words) in enumerate(index.sentences_of(text)):
         sentence = text[start:end]
-        score = index.coverage_of(query_tokens, words)
+        score = sum(w for t, w in weights.items() if t in words) / total if total else 0.0
         if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
             score *= 0.5
-        letters = sum(ch.isalpha() for ch in sentence)
-        if letters < 0.5 * len(sentence):  # mostly figures or table debris
+        if _mostly_debris(sentence):  # mostly figures or table debris
             score *= 0.5
         ranked.append((score, -position, Sentence(sentence, round(score, 4))))
     ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
     return [r[2] for r in ranked]
+
+
+@functools.lru_cache(maxsize=50_000)
+def _mostly_debris(sentence: str) -> bool:
+    """Fewer letters than other characters; cached, since the same passages recur."""
+    return sum(ch.isalpha() for ch in sentence) < 0.5 * len(sentence)
 
 
 OFF_TOPIC = 0.35  # below this cosine the nearest passage is about something else entirely

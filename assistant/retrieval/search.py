@@ -211,8 +211,11 @@ class Retriever:
         scores = index.scores(own)
         if earlier:
             scores = scores + CONTEXT_WEIGHT * index.scores(earlier)
-        mask = np.fromiter((filters.accepts(c) for c in index.chunks), bool, len(index.chunks))
-        scores = np.where(mask, scores, 0.0)
+        if filters.where() is None:  # no filter: skip a Python call per indexed chunk
+            mask = np.ones(len(index.chunks), bool)
+        else:
+            mask = np.fromiter((filters.accepts(c) for c in index.chunks), bool, len(index.chunks))
+            scores = np.where(mask, scores, 0.0)
         for rank, i in enumerate(np.argsort(-scores)[: self.keyword_k]):
             if scores[i] <= 0:
                 break

@@ -2,7 +2,8 @@
 smoke run on the session's small index.
 
 The quality evaluation itself (1,400 questions over ../shared/corpus against eval/bar*.json)
-is not a test: `scripts/test.sh` runs it after pytest as `python -m assistant.eval --sets`.
+is not a test: `scripts/test.sh` runs it beside the fast tests as
+`python -m assistant.eval --sets`.
 """
 
 from __future__ import annotations
