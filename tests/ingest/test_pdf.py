@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pypdf
@@ -25,9 +28,19 @@ def _pages(n: int) -> list[str]:
 
 
 @functools.cache
+def _parsed_corpus() -> dict[str, ParsedPdf]:
+    """Every corpus file parsed once per session, several tests looking at the same ones, in
+    as many processes as there are cores: the parse (pypdf's text extraction) uses one, and
+    the slow tests run alone. Spawned, not forked: this process holds threads."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+        return dict(
+            zip([p.name for p in CORPUS_FILES], pool.map(read_pdf, CORPUS_FILES), strict=True)
+        )
+
+
 def _corpus(name: str) -> ParsedPdf:
-    """Parse each corpus file once per session; several tests look at the same ones."""
-    return read_pdf(CORPUS / name)
+    return _parsed_corpus()[name]
 
 
 def _needs_corpus(name: str) -> Path:
