@@ -39,13 +39,15 @@ if [ "$run_eval" = 1 ] && [ ! -d "$CORPUS" ]; then
   run_eval=0
 fi
 
+evaluate=(timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS")
+
 if [ $# -gt 0 ] || [ "$run_eval" != 1 ]; then
   echo "== tests"
   # Exit 5 (no test selected, say by a -m that matches nothing) fails here like any other.
   python -m pytest tests --durations=25 "$@"
   if [ "$run_eval" = 1 ]; then
     echo "== evaluation (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
-    timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS"
+    "${evaluate[@]}"
   elif [ $# -gt 0 ]; then
     echo "== evaluation skipped (pytest arguments given; ATP_TEST_EVAL=1 runs it)"
   fi
@@ -59,8 +61,7 @@ eval_log="$(mktemp)"
 eval_pid=""
 trap '[ -n "$eval_pid" ] && kill "$eval_pid" 2>/dev/null; rm -f "$eval_log"' EXIT
 echo "== evaluation started beside the fast tests (every set in eval/sets.toml against its bar; limit ${EVAL_LIMIT} s)"
-timeout "$EVAL_LIMIT" python -m assistant.eval --sets eval/sets.toml --corpus "$CORPUS" \
-  >"$eval_log" 2>&1 &
+"${evaluate[@]}" >"$eval_log" 2>&1 &  # $! is timeout's pid: the trap's kill reaches it
 eval_pid=$!
 
 failed=""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.onnx_build import PRECISION
 from vectorstore.settings import default_cache_dir
 
 
@@ -114,8 +115,7 @@ class OnnxEmbedder(Embedder):
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.say = say
         self.precision = precision
-        if precision != "int8":
-            self.backend = f"onnx-{precision}"
+        self.backend = next(name for name, p in PRECISION.items() if p == precision)
 
     @property
     def fingerprint(self) -> str:
@@ -195,10 +195,12 @@ class OnnxSession:
 
 EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "torch": lambda path, batch, cache_dir: Embedder(path, batch),
-    "onnx-fp32": lambda path, batch, cache_dir: OnnxEmbedder(
-        path, batch, cache_dir, precision="fp32"
-    ),
-    "onnx": lambda path, batch, cache_dir: OnnxEmbedder(path, batch, cache_dir),
+    **{
+        name: lambda path, batch, cache_dir, precision=precision: OnnxEmbedder(
+            path, batch, cache_dir, precision=precision
+        )
+        for name, precision in PRECISION.items()
+    },
 }
 
 

@@ -42,7 +42,7 @@ _CHECK = (
 
 
 # The embedding backends (vectorstore.embeddings) that run an ONNX copy, and its precision.
-PRECISION = {"onnx": "int8", "onnx-fp32": "fp32"}
+PRECISION = {"onnx-fp32": "fp32", "onnx": "int8"}
 
 
 class OnnxBuildError(RuntimeError):

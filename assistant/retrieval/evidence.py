@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from assistant.prompt import Sentence
-from assistant.retrieval.keyword import KeywordIndex
+from assistant.retrieval.keyword import KeywordIndex, share
 from assistant.text import tokens
 
 MIN_CHARS, MAX_CHARS = 25, 600
@@ -21,12 +21,10 @@ def rank_sentences(text: str, query_tokens: Sequence[str], index: KeywordIndex) 
     record may be one short sentence and still be the answer.
     """
     ranked = []
-    # index.coverage_of per sentence, with the question's weights looked up once
-    weights = {t: index.idf(t) for t in set(query_tokens)}
-    total = sum(weights.values())
+    weights = index.weights(query_tokens)  # looked up once, not per sentence
     for position, (start, end, words) in enumerate(index.sentences_of(text)):
         sentence = text[start:end]
-        score = sum(w for t, w in weights.items() if t in words) / total if total else 0.0
+        score = share(weights, words)
         if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
             score *= 0.5
         if _mostly_debris(sentence):  # mostly figures or table debris

@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 import bm25s
 import numpy as np
@@ -184,11 +185,11 @@ class KeywordIndex:
         return self.coverage_of(query_tokens, self.words_of(text))
 
     def coverage_of(self, query_tokens: Sequence[str], present: frozenset[str]) -> float:
-        wanted = set(query_tokens)
-        if not wanted:
-            return 0.0
-        total = sum(self.idf(t) for t in wanted)
-        return sum(self.idf(t) for t in wanted if t in present) / total if total else 0.0
+        return share(self.weights(query_tokens), present)
+
+    def weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """Each distinct word of the question and its idf: look them up once for many texts."""
+        return {t: self.idf(t) for t in set(query_tokens)}
 
     def words_of(self, text: str) -> frozenset[str]:
         """The text's tokens, cached: every question re-reads the same top passages."""
@@ -211,6 +212,12 @@ class KeywordIndex:
         if len(cache) >= CACHE_TEXTS:
             cache.clear()  # crude, but bounded; a full index fits many times over
         cache[key] = value
+
+
+def share(weights: dict[str, float], present: AbstractSet[str]) -> float:
+    """The share of the question's weight (`KeywordIndex.weights`) whose words are present."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
 
 
 MIN_CORRECTED = 4  # shorter tokens are codes and abbreviations, not misspellings
