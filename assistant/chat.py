@@ -13,13 +13,20 @@ from assistant.answering.citations import check, related
 from assistant.answering.headers import running_headers
 from assistant.answering.mend import mend
 from assistant.backends import Backend
-from assistant.conversation.followup import SHORT, earlier_question, rewritten, with_earlier
+from assistant.conversation.followup import (
+    SHORT,
+    earlier_question,
+    points_back,
+    rewritten,
+    with_earlier,
+)
 from assistant.judging import Judge, Verdict, get_judge
 from assistant.judging.features import Reader, features
 from assistant.programme import Programme
 from assistant.prompt import Passage, Prompt, Turn
 from assistant.reading import get_reader
 from assistant.retrieval.evidence import rank_sentences
+from assistant.retrieval.keyword import share
 from assistant.retrieval.search import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import tokens
@@ -191,13 +198,15 @@ class Assistant:
     ) -> Search | None:
         """The passages to answer from, and how strongly they answer; None if nothing matched.
 
-        A question that looks like a follow-up is searched with the question before it and,
-        when it has words enough of its own, alone too: alone wins when it answers at least as
-        strongly, so a question that stands on its own is never merged with the one before.
-        The two are compared as if neither were a follow-up, since being one is itself a
-        feature the judge weighs. When the search together finds no strong evidence, its
-        passages are judged on the follow-up's own words, since a page that answers a short
-        follow-up need not repeat the question before.
+        A question that looks like a follow-up is searched with the question before it and
+        alone too, unless it is short and points back ("and in 2016?"): alone wins when it
+        answers at least as strongly, so a question that stands on its own is never merged
+        with the one before. The two are compared as if neither were a follow-up, since being
+        one is itself a feature the judge weighs; for a short question, whose few words the
+        question before outweighs, alone wins when its first passage holds more of them. When
+        the search together finds no strong evidence, its passages are judged on the
+        follow-up's own words, since a page that answers a short follow-up need not repeat
+        the question before.
         """
         k = k or self.settings.top_k
         earlier = earlier_question(question, history)
@@ -205,13 +214,17 @@ class Assistant:
         found = self._search(question, query, earlier, history, filters, k)
         if not earlier or found is None:
             return found
-        if len(tokens(question)) > SHORT:  # words enough to stand on: is it about the turn before?
+        short = len(tokens(question)) <= SHORT
+        if not (short and points_back(question)):
             alone = self._search(question, question, "", history, filters, k)
             together = self.judge.judge({**found.features, "followup": 0.0}).score
             if (
                 alone is not None
                 and alone.verdict.answers
-                and (not found.verdict.answers or alone.verdict.score >= together)
+                and (
+                    not found.verdict.answers
+                    or (alone.verdict.score >= together if not short else _holds_more(alone, found))
+                )
             ):
                 return alone
         if found.verdict.answers:
@@ -365,3 +378,16 @@ def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
 
 
 __all__ = ["Assistant", "Filters", "clean_question", "replace", "with_backend"]
+
+
+def _holds_more(alone: Search, together: Search) -> bool:
+    """Whether the first passage found alone holds more of the question's own words (by idf)
+    than the first passage found together with the question before."""
+    index = alone.retrieval.index
+    weights = index.weights(alone.retrieval.query_tokens)
+
+    def held(found: Search) -> float:
+        first = found.retrieval.candidates[0].chunk.text
+        return share(weights, index.words_of(first))
+
+    return held(alone) > held(together)

@@ -24,12 +24,14 @@ class Publication:
     type: str
     region: str | None
     url: str
-    note: str | None = None
+    note: str | None = None  # a fact about it beyond its title, part of the citable text
     audience: tuple[str, ...] = ()  # who it is written for, where its title says so
+    provenance: str | None = None  # how the entry was made (a reconstructed title): not cited
 
     def record_text(self) -> str:
         """The citable text of the catalogue entry, answerable without the PDF."""
-        parts = [f"{self.title} is an ICMPD {self.type} published in {self.year}."]
+        kind = "a set of ICMPD guidelines" if self.type == "guidelines" else f"an ICMPD {self.type}"
+        parts = [f"{self.title} is {kind} published in {self.year}."]
         if self.region:
             parts.append(f"Region: {self.region}.")
         if self.audience:
@@ -47,6 +49,7 @@ class Publication:
             "region": self.region,
             "audience": list(self.audience),
             "url": self.url,
+            "provenance": self.provenance,
         }
 
 

@@ -16,10 +16,13 @@ _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-\s+(?!(?:and|or|to|nor)\b)([a-z]{2,}
 
 
 # A numbered heading run into the sentence after it: "2.2 Incidents, investigation and
-# prosecution Although the law..." is read from the word that opens a sentence.
+# prosecution Although the law..." or "6 Conclusions The study..." is read from the word that
+# opens a sentence.
 _HEADING = re.compile(
-    r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|(?i:chapter|section|annex|part|module)\s+\w+[.:]?)\s+"
+    r"^(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|(?i:chapter|section|annex|part|module)\s+\w+[.:]?)\s+"
     r"(?:[\w,'’()-]+\s+){0,10}?"
+    # a bare number needs a heading's words after it: "18 The Convention" is a footnote's
+    r"|\d{1,2}\.?\s+(?=[A-Z])(?:[\w,'’()-]+\s+){1,10}?)"
     r"(?=(?:The|In|A|An|This|These|Although|As|At|For|On|By|Since|During|While|When|Of|To|It"
     r"|Its|There|Most|Many|Some|All|According|Between|Under|After|Before|Victims|Trafficking)\s)"
 )

@@ -41,13 +41,15 @@ def continues(question: str) -> bool:
     return bool(_CONTINUATION.search(question))
 
 
+def points_back(question: str) -> bool:
+    """Says it leans on the conversation: a word pointing back ("it", "that report", "the
+    youngest one") or a continuation ("and ...")."""
+    return bool(_ANAPHORA.search(question) or _ONES.search(question) or continues(question))
+
+
 def is_followup(question: str) -> bool:
-    return bool(
-        _ANAPHORA.search(question)
-        or _ONES.search(question)
-        or continues(question)
-        or len(tokens(question)) <= SHORT
-    )
+    """May lean on the conversation: points back, or is too short to be sure it does not."""
+    return points_back(question) or len(tokens(question)) <= SHORT
 
 
 def earlier_question(question: str, history: Sequence[Turn]) -> str:

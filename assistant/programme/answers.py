@@ -54,6 +54,12 @@ class Programme:
         scores = self._vectors @ self.retriever.query_vector(question)
         return {r.id: float(x) for r, x in zip(records.items, scores, strict=True)}
 
+    def asks(self, question: str, earlier: str = "") -> float:
+        """How much the question (read with the one it follows) reads like one the records
+        answer: the judge's fitted `asks` over its embedding."""
+        text = f"{question} {earlier}" if earlier else question
+        return load_judge().asks(self.retriever.query_vector(text))
+
     def answer(
         self,
         question: str,
@@ -128,12 +134,17 @@ class Programme:
                 first = says_little or _pairs(query)
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
         near = self.nearness(question)
+        asks = {False: self.asks(question), True: self.asks(question, earlier)}
         matched = False
         for attempt, followup in attempts:
             found = match(attempt, records, pool)
             if found is not None:
                 matched = True
-                yield attempt, found, features(attempt, found, records, followup, near)
+                yield (
+                    attempt,
+                    found,
+                    features(attempt, found, records, followup, near, asks[followup]),
+                )
         if matched or "uncountable" in query.intents:
             return
         if query.period is not None:
@@ -144,7 +155,7 @@ class Programme:
         # weighs its nearness against the words it lacks.
         nearest = max(pool, key=lambda r: near.get(r.id, 0.0))
         found = Match("records", [nearest], records.coverage(query.words, [nearest]))
-        yield query, found, features(query, found, records, False, near)
+        yield query, found, features(query, found, records, False, near, asks[False])
 
     def _answers(self, question: str, records: Records, pool: list[Record]) -> bool:
         """Whether the records answer this question on its own (not merely share a word)."""
@@ -152,7 +163,10 @@ class Programme:
         found = match(query, records, pool)
         if found is None:
             return False
-        return load_judge().answers(features(query, found, records, False, self.nearness(question)))
+        values = features(
+            query, found, records, False, self.nearness(question), self.asks(question)
+        )
+        return load_judge().answers(values)
 
     def _compose(
         self, found: Match, query: Query, question: str, backend: str, started: float

@@ -1,36 +1,48 @@
 """Whether the matched records answer the question: a logistic model over a few features,
-its weights fitted by `python -m assistant.programme.fit` and shipped in judge.json."""
+its weights fitted by `python -m assistant.programme.fit` and shipped in judge.json.
+
+One feature is itself fitted: `asks`, a logistic model over the question's embedding that
+tells a question the records answer from one they do not (a budget, the staff, a report's
+findings), which the records' words alone cannot: everyday wording shares few of them."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+import numpy as np
 
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
-FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense")
+FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense", "asks")
 
 
 def features(
-    query: Query, found: Match, records: Records, followup: bool, near: dict[str, float]
+    query: Query,
+    found: Match,
+    records: Records,
+    followup: bool,
+    near: dict[str, float],
+    asks: float,
 ) -> dict[str, float]:
     """What the judge weighs: how much of the question the answering records hold, how
-    heavy the words are that no record holds, and how near the nearest answering record's
-    embedding is to the question's."""
+    heavy the words are that no record holds, how near the nearest answering record's
+    embedding is to the question's, and how much the question reads like one the records
+    answer (`Judge.asks`)."""
     words = query.words
     total = sum(records.idf(w) for w in words) or 1.0
-    known = {w for r in records.items for w in r.words}
     return {
         "coverage": found.coverage,
-        "unknown": sum(records.idf(w) for w in words if w not in known) / total,
+        "unknown": sum(records.idf(w) for w in words if w not in records.known) / total,
         "words": math.log1p(len(words)),
         "who": float("who" in query.intents and "audience" not in query.intents),
         "followup": float(followup),
         "dense": max((near.get(r.id, 0.0) for r in found.records), default=0.0),
+        "asks": asks,
     }
 
 
@@ -39,6 +51,15 @@ class Judge:
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
+    asks_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    asks_bias: float = 0.0
+
+    def asks(self, vector: np.ndarray) -> float:
+        """The log-odds that the records answer a question with this embedding (0 without
+        a fitted model, or for an embedding of another size than it was fitted on)."""
+        if len(self.asks_weights) != len(vector):
+            return 0.0
+        return float(np.dot(self.asks_weights, vector) + self.asks_bias)
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in values.items())
@@ -52,4 +73,11 @@ class Judge:
 def load() -> Judge:
     raw = resources.files("assistant.programme").joinpath("judge.json").read_text("utf-8")
     data = json.loads(raw)
-    return Judge(data["weights"], data["bias"], data.get("threshold", 0.5))
+    asks = data.get("asks", {})
+    return Judge(
+        data["weights"],
+        data["bias"],
+        data.get("threshold", 0.5),
+        np.asarray(asks.get("weights", []), dtype=np.float64),
+        float(asks.get("bias", 0.0)),
+    )

@@ -73,6 +73,7 @@ class Records:
             r.own = frozenset(tokens(_searchable(r)))
             families = VOCABULARY.record_families
             r.words = r.own | {families[w] for w in r.own if w in families}
+        self.known = frozenset(w for r in self.items for w in r.words)
         df = Counter(w for r in self.items for w in r.words)
         n = len(self.items)
         self._idf = {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()}

@@ -85,10 +85,29 @@ def test_a_footnote_number_after_a_full_stop_is_dropped(raw: str, shown: str) ->
     assert mend(raw) == shown
 
 
-def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote() -> None:
-    sentence = "2.2 Incidents, investigation and prosecution Although the law is clear, few cases."
-
-    assert without_heading(sentence) == "Although the law is clear, few cases."
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        (
+            "2.2 Incidents, investigation and prosecution Although the law is clear, few cases.",
+            "Although the law is clear, few cases.",
+        ),
+        (
+            "6 Conclusions and discussion The present study builds on the estimation.",
+            "The present study builds on the estimation.",
+        ),
+        # a sentence that opens with a figure is no heading
+        ("12 Member States reported an increase in 2015.", None),
+        ("3 of the 10 victims were minors. ", None),
+        # nor is a footnote's number before its text
+        ("18 The Convention calls on States Parties to appoint a rapporteur.", None),
+    ],
+)
+def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote(
+    sentence: str, shown: str | None
+) -> None:
+    shown = shown or sentence
+    assert without_heading(sentence) == shown
     assert without_heading(sentence) in sentence
     assert junk_kind(without_heading(sentence)) is None
 

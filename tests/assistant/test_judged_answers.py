@@ -81,6 +81,24 @@ def test_a_question_that_stands_on_its_own_is_not_merged_with_the_one_before(
     assert "412 strawberry farms" in after.text
 
 
+def test_a_short_question_that_does_not_point_back_is_answered_as_if_alone(
+    assistant: Assistant,  # noqa: F811
+) -> None:
+    """Three words are too few to tell a follow-up by length, so both readings are judged."""
+    question = "strawberry farms visited?"
+    history = (
+        Turn("user", "How did brokers recruit kidney donors in Egypt?"),
+        Turn("assistant", "Through advertisements in local newspapers [1]."),
+    )
+
+    after = assistant.ask(question, history)
+    alone = assistant.ask(question)
+
+    assert not alone.refused, alone.text
+    assert after.text == alone.text
+    assert "Read together" not in after.text
+
+
 def test_a_follow_up_read_with_the_question_before_says_so(
     assistant: Assistant,  # noqa: F811
 ) -> None:

@@ -113,3 +113,21 @@ def test_validate_names_an_injected_inconsistency(
 
     assert caught.value.source == "catalogue"
     assert caught.value.reason == problem
+
+
+def test_how_an_entry_was_made_is_kept_but_never_cited() -> None:
+    """A reconstructed title's provenance is the curator's note, not a fact to quote."""
+    made = [p for p in PUBS if p.provenance]
+
+    assert made
+    for pub in made:
+        assert pub.provenance not in pub.record_text()
+        assert pub.fields()["provenance"] == pub.provenance
+        assert "seed" not in pub.record_text() and "file name" not in pub.record_text()
+
+
+def test_the_citable_text_reads_as_english() -> None:
+    texts = {p.type: p.record_text() for p in PUBS}
+
+    assert " is a set of ICMPD guidelines published in " in texts["guidelines"]
+    assert " is an ICMPD study published in " in texts["study"]

@@ -43,9 +43,32 @@ def test_that_year_is_the_year_the_conversation_named() -> None:
 def test_the_shipped_judge_weighs_every_feature() -> None:
     judge = load()
     assert set(judge.weights) == set(FEATURES)
-    strong = dict.fromkeys(FEATURES, 0.0) | {"coverage": 1.0, "words": 0.7}
+    strong = dict.fromkeys(FEATURES, 0.0) | {"coverage": 1.0, "words": 0.7, "asks": 2.0}
     weak = strong | {"coverage": 0.4, "unknown": 0.6}
     assert judge.answers(strong) and not judge.answers(weak)
+
+
+def test_the_shipped_asks_model_tells_programme_questions_from_others(records_only) -> None:
+    """Fitted over question embeddings: wording the records' words miss still reads as a
+    question they answer, and a question about what no record holds reads as one they do not."""
+    from assistant.programme.answers import Programme
+    from assistant.retrieval import Retriever
+
+    programme = Programme(records_only, Retriever(records_only))
+    theirs = ["When did ICMPD start its anti-trafficking work?", "stuff written for the police?"]
+    others = ["What is the programme's annual budget?", "How many people work there?"]
+
+    assert min(map(programme.asks, theirs)) > 0 > max(map(programme.asks, others))
+
+
+def test_asks_is_neutral_without_a_model_or_for_another_embedding_size() -> None:
+    import numpy as np
+
+    from assistant.programme.judge import Judge
+
+    assert Judge({}, 0.0).asks(np.ones(384)) == 0.0
+    assert Judge({}, 0.0, asks_weights=np.ones(3), asks_bias=1.0).asks(np.ones(384)) == 0.0
+    assert Judge({}, 0.0, asks_weights=np.ones(3), asks_bias=1.0).asks(np.ones(3)) == 4.0
 
 
 def test_wording_no_record_holds_still_offers_the_nearest_record(records_only) -> None:
