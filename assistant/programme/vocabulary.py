@@ -61,6 +61,10 @@ class Vocabulary:
         found = {name for name, phrases in self.intents.items() if _any(phrases, text)}
         if "who" in found and not _ASKS_WHO.search(text):
             found.discard("who")  # "people who advise migrants" names an audience, asks no name
+        without_spans = _SPAN.sub(" ", text)  # "the first decade" is a period, not the earliest
+        for name in ("first", "latest"):
+            if name in found and not _any(self.intents[name], without_spans):
+                found.discard(name)
         return found
 
     def facets_of(self, text: str) -> tuple[dict[str, set[str]], str]:
@@ -90,6 +94,11 @@ class Vocabulary:
 
 # "who" asks for a name where a question or clause starts with it or a verb or preposition
 # governs it; after a noun it only says which ones ("the people who...").
+# A span of time counted from an end: "the first decade", "the last five years", "past years".
+_SPAN = re.compile(
+    r"\b(?:first|last|past|latest|recent|early)\s+(?:(?:\d+|two|three|four|five|six|seven|"
+    r"eight|nine|ten|few|couple of)\s+)?(?:decades?|years)\b"
+)
 _ASKS_WHO = re.compile(
     r"(?:^\W*|[.?!,;:(]\s*|\b(?:and|but|so|or|then|by|to|for|with|from|of|about|me|know|"
     r"asks?|says?|tell|is|was|are|were)\s+)(?:who|whom|whose)\b"

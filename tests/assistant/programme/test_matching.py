@@ -102,3 +102,10 @@ def test_a_question_is_embedded_once_for_the_records_and_the_search(
     )
     assistant.ask("support for people heading home after migrating")
     assert encoded.count(["support for people heading home after migrating"]) == 1
+
+
+def test_a_span_counted_from_an_end_is_a_period_not_the_earliest_or_latest() -> None:
+    assert not {"first", "latest"} & parse("milestones of the first decade, 2002 to 2011").intents
+    assert not {"first", "latest"} & parse("what did they publish in the last five years").intents
+    assert "first" in parse("what was the first year they trained police").intents
+    assert "latest" in parse("the latest publication for judges").intents
