@@ -85,14 +85,20 @@ class Programme:
         passages' answer is left out when it is a refusal or cites no page."""
         if passages.refused:
             return records
+        # A page's sentence stands beside the records when it holds half the question's words
+        # (one shared word, "join" of "join ICAT", adds nothing), or half of the words the
+        # records' answer leaves out when those are several ("which two countries", "at the
+        # border"). Counted, not weighted by rarity: idf moves with what else is indexed.
         asked = set(tokens(passages.standalone))
-        text, sources = from_pages(
-            passages,
-            len(records.sources),
-            # A sentence that shares one word with the question ("join" of "join ICAT") adds
-            # nothing. Counted, not weighted by rarity: idf moves with what else is indexed.
-            lambda claim: len(asked & set(tokens(claim))) >= BESIDE_SHARE * len(asked),
-        )
+        missing = asked - set(tokens(records.text))
+
+        def adds(claim: str) -> bool:
+            words = set(tokens(claim))
+            if len(asked & words) >= BESIDE_SHARE * len(asked):
+                return True
+            return len(missing) > 1 and len(missing & words) >= BESIDE_SHARE * len(missing)
+
+        text, sources = from_pages(passages, len(records.sources), adds)
         if not sources:
             return records
         return replace(

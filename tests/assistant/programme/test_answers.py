@@ -319,3 +319,34 @@ def test_a_page_sentence_holding_little_of_the_question_does_not_stand_beside(
     added = both.text.split("From the publications: ")[1]
     assert added.startswith("ICMPD became a member of ICAT") and "Girls" not in added
     assert [(s.n, s.page) for s in both.sources[len(records.sources) :]] == [(2, 13)]
+
+
+def test_a_page_sentence_giving_what_the_records_leave_out_stands_beside(
+    records_and_report: Store,
+) -> None:
+    """A record that answers part of a question ("first piloted") is given first; a page that
+    holds the rest ("which two countries", "the border crossing") is added, though it shares
+    less than half of the whole question's words."""
+    from assistant.answer import Source
+
+    assistant = extractive(records_and_report)
+    question = (
+        "Where was the first regional transnational referral mechanism for victims developed "
+        "and piloted in South-Eastern Europe, and what did caseworkers do at the border crossing?"
+    )
+    records = assistant.programme.answer(question)
+    assert records is not None
+    page = Source(1, "publication", "p", "doc", "T", 2010, 12, None, "q", None)
+    passages = Answer(
+        "Caseworkers escorted returning victims at the border crossing. [1]",
+        False,
+        [page],
+        question,
+        question,
+    )
+
+    both = assistant.programme.beside(records, passages)
+
+    assert both.text.endswith(
+        "From the publications: Caseworkers escorted returning victims at the border crossing. [2]"
+    )
