@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from assistant.answer import NOT_COVERED
 from assistant.backends.extractive import ExtractiveBackend
 from assistant.chat import Assistant
@@ -65,38 +67,30 @@ def test_misspelt_words_are_answered_as_if_typed_right(assistant: Assistant) -> 
     assert misspelt.sources[0].quote == right.sources[0].quote
 
 
+KIDNEY_DONORS = (
+    Turn("user", "How did brokers recruit kidney donors in Egypt?"),
+    Turn("assistant", "Through advertisements in local newspapers [1]."),
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many strawberry farms did their labour inspectors visit in Portugal?",
+        # three words are too few to tell a follow-up by length: both readings are judged
+        "strawberry farms visited?",
+    ],
+)
 def test_a_question_that_stands_on_its_own_is_not_merged_with_the_one_before(
     assistant: Assistant,  # noqa: F811
+    question: str,
 ) -> None:
-    question = "How many strawberry farms did their labour inspectors visit in Portugal?"
-    history = (
-        Turn("user", "How did brokers recruit kidney donors in Egypt?"),
-        Turn("assistant", "Through advertisements in local newspapers [1]."),
-    )
-
-    after = assistant.ask(question, history)
-    alone = assistant.ask(question)
-
-    assert after.text == alone.text
-    assert "412 strawberry farms" in after.text
-
-
-def test_a_short_question_that_does_not_point_back_is_answered_as_if_alone(
-    assistant: Assistant,  # noqa: F811
-) -> None:
-    """Three words are too few to tell a follow-up by length, so both readings are judged."""
-    question = "strawberry farms visited?"
-    history = (
-        Turn("user", "How did brokers recruit kidney donors in Egypt?"),
-        Turn("assistant", "Through advertisements in local newspapers [1]."),
-    )
-
-    after = assistant.ask(question, history)
+    after = assistant.ask(question, KIDNEY_DONORS)
     alone = assistant.ask(question)
 
     assert not alone.refused, alone.text
     assert after.text == alone.text
-    assert "Read together" not in after.text
+    assert "412 strawberry farms" in after.text and "Read together" not in after.text
 
 
 def test_a_follow_up_read_with_the_question_before_says_so(
