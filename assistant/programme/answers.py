@@ -137,7 +137,10 @@ class Programme:
                 # the follow-up's own period wins over the one asked before
                 period = query.period or both.period
                 both = replace(both, intents=query.intents | {"context"}, period=period)
-                first = says_little or _pairs(query)
+                # "how many years after that?" needs the question before for one of its two
+                # records; one that names both ("between joining ICAT and becoming its
+                # co-chair") is read on its own first
+                first = says_little or (_pairs(query) and not _names_a_pair(query, records, pool))
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
         near = self.nearness(question)
         asks = {False: self.asks(question), True: self.asks(question, earlier)}
@@ -232,6 +235,16 @@ def _says_little(question: str, query: Query) -> bool:
     if query.period is None:
         return True
     return find_period(question) is not None and (len(question.split()) <= 2 or continues(question))
+
+
+def _names_a_pair(query: Query, records: Records, pool: list[Record]) -> bool:
+    """Whether the question's own words find the two records it compares, each by words of
+    its own ("joining ICAT", "co-chair"); "that or the curriculum" names only one."""
+    found = match(query, records, pool)
+    if found is None or found.route not in ("between", "order"):
+        return False
+    a, b = ({w for w in query.words if w in r.own} for r in found.records)
+    return bool(a - b and b - a)
 
 
 def _pairs(query: Query) -> bool:

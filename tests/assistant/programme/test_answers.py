@@ -350,3 +350,18 @@ def test_a_page_sentence_giving_what_the_records_leave_out_stands_beside(
     assert both.text.endswith(
         "From the publications: Caseworkers escorted returning victims at the border crossing. [2]"
     )
+
+
+def test_a_follow_up_naming_both_records_it_compares_is_read_on_its_own(
+    assistant: Assistant,
+) -> None:
+    """ "its" points back, but to ICAT in the same question, not to the record before."""
+    history = [
+        Turn("user", "did they do anything in west africa"),
+        Turn("assistant", "2023: ICMPD put a focus on West Africa ... [1]"),
+    ]
+
+    answer = assistant.ask("how many years between joining ICAT and becoming its co-chair", history)
+
+    assert "2023 - 2017 = 6 years" in answer.text, answer.text
+    assert "West Africa" not in answer.text
