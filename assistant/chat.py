@@ -227,6 +227,10 @@ class Assistant:
                 )
             ):
                 return alone
+            if short and alone is not None and found.verdict.answers and _same_first(alone, found):
+                # the page the conversation found is the one its own few words find first:
+                # that evidence, the sentences its own words choose ("uk helpline number?")
+                return replace(alone, features=found.features, verdict=found.verdict)
         if found.verdict.answers:
             return found
         own = replace(found.retrieval, query_tokens=tokens(query))
@@ -391,3 +395,7 @@ def _holds_more(alone: Search, together: Search) -> bool:
         return share(weights, index.words_of(first))
 
     return held(alone) > held(together)
+
+
+def _same_first(a: Search, b: Search) -> bool:
+    return a.retrieval.candidates[0].chunk.id == b.retrieval.candidates[0].chunk.id

@@ -93,6 +93,22 @@ def test_a_question_that_stands_on_its_own_is_not_merged_with_the_one_before(
     assert "412 strawberry farms" in after.text and "Read together" not in after.text
 
 
+def test_a_short_question_on_the_page_the_conversation_found_is_answered_on_its_own_words(
+    assistant: Assistant,  # noqa: F811
+) -> None:
+    """Its few words find the page the question before found: that page answers, and its own
+    words choose the sentence, not the question before's."""
+    history = (
+        Turn("user", "How did brokers recruit kidney donors in Cairo?"),
+        Turn("assistant", "Through advertisements in local newspapers [1]."),
+    )
+
+    answer = assistant.ask("payment promised?", history)
+
+    assert not answer.refused, answer.text
+    assert answer.text.startswith("Most donors received less than half of the payment"), answer.text
+
+
 def test_a_follow_up_read_with_the_question_before_says_so(
     assistant: Assistant,  # noqa: F811
 ) -> None:
