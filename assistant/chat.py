@@ -217,14 +217,10 @@ class Assistant:
         short = len(tokens(question)) <= SHORT
         if not (short and points_back(question)):
             alone = self._search(question, question, "", history, filters, k)
-            together = self.judge.judge({**found.features, "followup": 0.0}).score
             if (
                 alone is not None
                 and alone.verdict.answers
-                and (
-                    not found.verdict.answers
-                    or (alone.verdict.score >= together if not short else _holds_more(alone, found))
-                )
+                and (not found.verdict.answers or self._alone_wins(alone, found, short))
             ):
                 return alone
             if short and alone is not None and found.verdict.answers and _same_first(alone, found):
@@ -236,6 +232,13 @@ class Assistant:
         own = replace(found.retrieval, query_tokens=tokens(query))
         evidence, verdict = self.judge_evidence(own, found.prompt, bool(earlier))
         return replace(found, features=evidence, verdict=verdict)
+
+    def _alone_wins(self, alone: Search, together: Search, short: bool) -> bool:
+        """Both answer: alone at least as strongly, the two compared as if neither were a
+        follow-up; a short question, when its first page found alone holds more of its words."""
+        if short:
+            return _holds_more(alone, together)
+        return alone.verdict.score >= self.judge.judge({**together.features, "followup": 0.0}).score
 
     def _search(
         self,
@@ -369,21 +372,6 @@ def clean_question(question: str) -> str:
     return cut[: cut.rfind(" ")].rstrip() if " " in cut else cut[:MAX_QUESTION_CHARS]
 
 
-def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
-    """Same store and warm indexes, another answerer: for the app's backend switch."""
-    return Assistant(
-        assistant.store,
-        backend,
-        assistant.settings,
-        assistant.retriever,
-        judge=assistant.judge,
-        reader=assistant.reader,
-    )
-
-
-__all__ = ["Assistant", "Filters", "clean_question", "replace", "with_backend"]
-
-
 def _holds_more(alone: Search, together: Search) -> bool:
     """Whether the first passage found alone holds more of the question's own words (by idf)
     than the first passage found together with the question before."""
@@ -399,3 +387,18 @@ def _holds_more(alone: Search, together: Search) -> bool:
 
 def _same_first(a: Search, b: Search) -> bool:
     return a.retrieval.candidates[0].chunk.id == b.retrieval.candidates[0].chunk.id
+
+
+def with_backend(assistant: Assistant, backend: Backend) -> Assistant:
+    """Same store and warm indexes, another answerer: for the app's backend switch."""
+    return Assistant(
+        assistant.store,
+        backend,
+        assistant.settings,
+        assistant.retriever,
+        judge=assistant.judge,
+        reader=assistant.reader,
+    )
+
+
+__all__ = ["Assistant", "Filters", "clean_question", "replace", "with_backend"]

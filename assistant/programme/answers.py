@@ -13,7 +13,7 @@ import numpy as np
 from assistant.answer import Answer, Source
 from assistant.answering.citations import check, source, split_claims
 from assistant.conversation.followup import continues, earlier_question
-from assistant.programme.judge import features
+from assistant.programme.judge import asks_text, features
 from assistant.programme.judge import load as load_judge
 from assistant.programme.matching import Match, Query, in_period, match, parse
 from assistant.programme.records import Record, Records
@@ -57,8 +57,7 @@ class Programme:
     def asks(self, question: str, earlier: str = "") -> float:
         """How much the question (read with the one it follows) reads like one the records
         answer: the judge's fitted `asks` over its embedding."""
-        text = f"{question} {earlier}" if earlier else question
-        return load_judge().asks(self.retriever.query_vector(text))
+        return load_judge().asks(self.retriever.query_vector(asks_text(question, earlier)))
 
     def answer(
         self,
@@ -143,7 +142,8 @@ class Programme:
                 first = says_little or (_pairs(query) and not _names_a_pair(query, records, pool))
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
         near = self.nearness(question)
-        asks = {False: self.asks(question), True: self.asks(question, earlier)}
+        readings = {followup for _, followup in attempts} | {False}
+        asks = {f: self.asks(question, earlier if f else "") for f in readings}
         matched = False
         for attempt, followup in attempts:
             found = match(attempt, records, pool)

@@ -24,7 +24,7 @@ import numpy as np
 from assistant.conversation.followup import earlier_question
 from assistant.eval import load_questions, normalise
 from assistant.programme.answers import Programme
-from assistant.programme.judge import FEATURES
+from assistant.programme.judge import FEATURES, asks_text
 from assistant.retrieval.search import Retriever
 from vectorstore import open_store
 from vectorstore.settings import StoreSettings
@@ -39,7 +39,6 @@ class Asked:
     """One question: its texts as embedded (alone, and with the question it follows) and its
     candidates' features without `asks`, each with the text its `asks` is read from."""
 
-    text: str
     records_answer: bool
     texts: dict[bool, str]
     candidates: list[tuple[dict[str, float], bool, int]] = field(default_factory=list)
@@ -52,9 +51,9 @@ def collect(programme: Programme, paths: tuple[Path, ...]) -> list[Asked]:
     for q in load_questions(paths):
         question = index.respelt(q.question)  # as Assistant.stream reads it
         earlier = earlier_question(question, q.history)
-        texts = {False: question, True: f"{question} {earlier}" if earlier else question}
+        texts = {False: question, True: asks_text(question, earlier)}
         refs = {e.get("ref") for e in q.expected}
-        asked = Asked(texts[True], q.answerable and bool(refs & ids), texts)
+        asked = Asked(q.answerable and bool(refs & ids), texts)
         for query, found, values in programme.candidates(question, q.history):
             answer = programme._compose(found, query, question, "", 0.0)
             if answer is None:
@@ -119,7 +118,7 @@ def main(questions: tuple[Path, ...], data_dir: Path, out: Path, refused: float)
     asked = collect(programme, questions)
     texts = sorted({t for a in asked for t in a.texts.values()})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))
-    x = np.asarray([vector[a.text] for a in asked])
+    x = np.asarray([vector[a.texts[True]] for a in asked])  # with the question it follows
     y = np.asarray([a.records_answer for a in asked])
 
     # the judge learns from `asks` as it will meet it: on questions its model never saw

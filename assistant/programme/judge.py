@@ -46,6 +46,11 @@ def features(
     }
 
 
+def asks_text(question: str, earlier: str = "") -> str:
+    """The text `Judge.asks` reads: a follow-up together with the question it leans on."""
+    return f"{question} {earlier}" if earlier else question
+
+
 @dataclass(frozen=True)
 class Judge:
     weights: dict[str, float]

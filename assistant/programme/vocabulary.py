@@ -92,13 +92,13 @@ class Vocabulary:
         return text
 
 
-# "who" asks for a name where a question or clause starts with it or a verb or preposition
-# governs it; after a noun it only says which ones ("the people who...").
 # A span of time counted from an end: "the first decade", "the last five years", "past years".
 _SPAN = re.compile(
     r"\b(?:first|last|past|latest|recent|early)\s+(?:(?:\d+|two|three|four|five|six|seven|"
     r"eight|nine|ten|few|couple of)\s+)?(?:decades?|years)\b"
 )
+# "who" asks for a name where a question or clause starts with it or a verb or preposition
+# governs it; after a noun it only says which ones ("the people who...").
 _ASKS_WHO = re.compile(
     r"(?:^\W*|[.?!,;:(]\s*|\b(?:and|but|so|or|then|by|to|for|with|from|of|about|me|know|"
     r"asks?|says?|tell|is|was|are|were)\s+)(?:who|whom|whose)\b"
