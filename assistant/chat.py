@@ -48,6 +48,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 READ_PASSAGES, READ_SENTENCES = 3, 3  # what the reader reads: the judge's best passages
 PART_STRENGTH = 0.5  # a part this well covered, the whole less, earns the "only part" note
+OFF_SOURCE = (
+    "the question is about the ICMPD programme, and none of the passages found is from its "
+    "publications"
+)
 
 
 @dataclass
@@ -162,8 +166,11 @@ class Assistant:
             pieces.append(piece)
             yield piece
         text, sources, removed = check("".join(pieces), prompt.passages, chunks, pages)
-        if not sources or self.programme.owns(sources):  # records the records stage declined
-            refusal = self._refusal(prompt, chunks, pages, verdict, started)
+        declined = not sources or self.programme.owns(sources)  # records the records declined
+        off = not declined and self.programme.off_source(question, earlier, sources)
+        if declined or off:
+            why = Verdict(verdict.score, False, (OFF_SOURCE,)) if off else verdict
+            refusal = self._refusal(prompt, chunks, pages, why, started)
             refusal.removed = removed
             yield refusal
             return

@@ -25,6 +25,9 @@ from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
 BESIDE_SHARE = 0.5  # of the question's words a page's sentence holds to stand beside records
+# The programme's organisation, as its publications' covers and imprints name it.
+ORGANISATION = re.compile(r"\bICMPD\b|International Cent(?:re|er) for Migration Policy Development")
+IMPRINT_PAGES = 4  # a publication names its publisher within its first pages
 
 
 class Programme:
@@ -34,15 +37,45 @@ class Programme:
         self.store = store
         self.retriever = retriever
         self.enabled = enabled  # off for the passages' own answer beside the records'
-        self._records: tuple[int, Records] | None = None
+        self._records: tuple[int, Records, frozenset[str]] | None = None
         self._vectors: np.ndarray | None = None  # the records' embeddings, in records() order
 
     def records(self) -> Records:
+        return self._indexed()[1]
+
+    def own_documents(self) -> frozenset[str]:
+        """The ids of the programme's documents: the catalogue's publications, ingested under
+        their catalogue ids or titles, and any PDF whose first pages name ICMPD."""
+        return self._indexed()[2]
+
+    def _indexed(self) -> tuple[int, Records, frozenset[str]]:
         index = self.retriever.keyword_index()
         if self._records is None or self._records[0] != id(index):
-            self._records = (id(index), Records(index.chunks))
+            records = Records(index.chunks)
+            titles = {" ".join(tokens(r.title)) for r in records.items if r.kind != MILESTONE}
+            own = {r.id for r in records.items if r.kind != MILESTONE}
+            for c in index.chunks:
+                if c.page is not None and (
+                    " ".join(tokens(c.title)) in titles
+                    or (c.page <= IMPRINT_PAGES and ORGANISATION.search(c.text))
+                ):
+                    own.add(c.doc_id)
+            self._records = (id(index), records, frozenset(own))
             self._vectors = None
-        return self._records[1]
+        return self._records
+
+    def off_source(self, question: str, earlier: str, sources: Sequence[Source]) -> bool:
+        """A question about the programme (the judge's fitted `topic`, a follow-up's read both
+        alone and with the question it follows) whose answer cites no page of the programme's
+        documents: a report that names ICMPD in passing does not speak for it, and a page
+        that shares the question's words is found whatever the question asks (its director,
+        its budget). Records cited beside such pages are ones the records' judge declined."""
+        judge = load_judge()
+        readings = dict.fromkeys((question, asks_text(question, earlier)))
+        if not all(judge.on_programme(self.retriever.query_vector(r)) for r in readings):
+            return False
+        own = self.own_documents()
+        return not any(s.page is not None and s.doc_id in own for s in sources)
 
     def nearness(self, question: str) -> dict[str, float]:
         """Each record's cosine to the question: everyday wording the records' words miss."""

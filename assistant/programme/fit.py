@@ -1,6 +1,7 @@
-"""Fit the records judge: `python -m assistant.programme.fit QUESTIONS... --data-dir DIR`.
+"""Fit the records judge: `python -m assistant.programme.fit --data-dir DIR`, on the training and
+read sets of eval/sets.toml.
 
-Two logistic regressions, written to judge.json:
+Three logistic regressions, written to judge.json:
 - `asks`, over each question's embedding: does the timeline or catalogue answer it (an
   answerable question whose expected sources include a record)? Its log-odds are a feature of
   the judge, taken out of fold for the judge's own fit so the judge does not learn to trust
@@ -10,6 +11,10 @@ Two logistic regressions, written to judge.json:
   unanswerable question, or one missing a key fact, is one to withhold (0).
 The threshold is the highest that, out of fold, refuses at most `--refused` of the questions
 the records answer.
+- `topic`, over each question's embedding: is it about the programme (a question of a set of
+  kind "programme", answerable or not)? Its cut is the lowest log-odds that, out of fold, at
+  most ABOUT_PASSES of the other sets' answerable questions exceed: such a question is then
+  refused when only other organisations' documents are found.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import click
 import numpy as np
 
 from assistant.conversation.followup import earlier_question
-from assistant.eval import load_questions, normalise
+from assistant.eval import _never_blind, load_questions, normalise
+from assistant.eval_sets import QuestionSet, load_sets
 from assistant.programme.answers import Programme
 from assistant.programme.judge import FEATURES, asks_text
 from assistant.retrieval.search import Retriever
@@ -32,6 +38,8 @@ from vectorstore.settings import StoreSettings
 JUDGE = Path(__file__).with_name("judge.json")
 ASKS_C = 10.0  # weak regularisation: out of fold on unseen writers' questions, C 3-100 ranked alike
 FOLDS = 5
+REPEATS = 5  # out-of-fold splits the threshold is the median over
+ABOUT_PASSES = 0.0  # of other sets' answerable questions the `topic` cut may take as ours
 
 
 @dataclass
@@ -40,20 +48,23 @@ class Asked:
     candidates' features without `asks`, each with the text its `asks` is read from."""
 
     records_answer: bool
+    answerable: bool
+    about: bool  # from a set about the programme
     texts: dict[bool, str]
     candidates: list[tuple[dict[str, float], bool, int]] = field(default_factory=list)
 
 
-def collect(programme: Programme, paths: tuple[Path, ...]) -> list[Asked]:
+def collect(programme: Programme, sets: list[QuestionSet]) -> list[Asked]:
     index = programme.retriever.keyword_index()
     ids = {r.id for r in programme.records().items}
     out = []
-    for q in load_questions(paths):
+    read = [(q, s.kind == "programme") for s in sets for q in load_questions([s.path])]
+    for q, about in read:
         question = index.respelt(q.question)  # as Assistant.stream reads it
         earlier = earlier_question(question, q.history)
         texts = {False: question, True: asks_text(question, earlier)}
         refs = {e.get("ref") for e in q.expected}
-        asked = Asked(q.answerable and bool(refs & ids), texts)
+        asked = Asked(q.answerable and bool(refs & ids), q.answerable, about, texts)
         for query, found, values in programme.candidates(question, q.history):
             answer = programme._compose(found, query, question, "", 0.0)
             if answer is None:
@@ -65,10 +76,10 @@ def collect(programme: Programme, paths: tuple[Path, ...]) -> list[Asked]:
     return out
 
 
-def _folds(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folds(n: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import KFold
 
-    return list(KFold(FOLDS, shuffle=True, random_state=0).split(np.arange(n)))
+    return list(KFold(FOLDS, shuffle=True, random_state=seed).split(np.arange(n)))
 
 
 def _asks_model(vectors: np.ndarray, labels: np.ndarray):
@@ -88,6 +99,30 @@ def _judge_rows(asked: list[Asked], asks: list[dict[bool, float]]):
     return np.asarray(rows), np.asarray(labels), np.asarray(owner)
 
 
+def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
+    """The `topic` model and its cut: the lowest log-odds that, out of fold, at most
+    ABOUT_PASSES of the other sets' answerable questions exceed, a follow-up's the lower of
+    its readings alone and with the question it follows (Programme.off_source)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    def rows(of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        texts = [(i, t) for i in of for t in dict.fromkeys(asked[i].texts.values())]
+        x = np.asarray([vector[t] for _, t in texts])
+        return x, np.asarray([asked[i].about for i, _ in texts]), np.asarray([i for i, _ in texts])
+
+    y = np.asarray([a.about for a in asked])
+    lowest: dict[int, float] = {}
+    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(y, y):
+        model = _asks_model(*rows(train)[:2])
+        x, _, owner = rows(test)
+        for o, i in zip(model.decision_function(x), owner, strict=True):
+            lowest[i] = min(lowest.get(i, np.inf), float(o))
+    passes = sorted(o for i, o in lowest.items() if not asked[i].about and asked[i].answerable)
+    allowed = int(np.floor(ABOUT_PASSES * len(passes)))
+    cut = round(passes[len(passes) - 1 - allowed], 3) if passes else float("inf")
+    return _asks_model(*rows(np.arange(len(asked)))[:2]), cut
+
+
 def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused: float) -> float:
     """The highest threshold that refuses at most `refused` of the questions records answer."""
     best = {i: 0.0 for i, a in enumerate(asked) if a.records_answer}
@@ -101,8 +136,23 @@ def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused
 
 
 @click.command()
-@click.argument("questions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--sets",
+    "sets_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("eval/sets.toml"),
+    show_default=True,
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=("training", "read"),
+    show_default=True,
+    help="Fit on the sets of this status (never 'blind').",
+    callback=_never_blind,
+)
 @click.option("--out", type=click.Path(path_type=Path), default=JUDGE, show_default=True)
 @click.option(
     "--refused",
@@ -110,42 +160,53 @@ def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused
     show_default=True,
     help="Share of the questions the records answer that the threshold may refuse, out of fold.",
 )
-def main(questions: tuple[Path, ...], data_dir: Path, out: Path, refused: float) -> None:
+def main(
+    data_dir: Path, sets_file: Path, statuses: tuple[str, ...], out: Path, refused: float
+) -> None:
     from sklearn.linear_model import LogisticRegression
 
     store = open_store(StoreSettings.from_env(data_dir=data_dir))
     programme = Programme(store, Retriever(store))
-    asked = collect(programme, questions)
+    sets = [s for s in load_sets(sets_file) if s.status in statuses]
+    asked = collect(programme, sets)
     texts = sorted({t for a in asked for t in a.texts.values()})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))
     x = np.asarray([vector[a.texts[True]] for a in asked])  # with the question it follows
     y = np.asarray([a.records_answer for a in asked])
 
-    # the judge learns from `asks` as it will meet it: on questions its model never saw
-    oof: list[dict[bool, float]] = [{} for _ in asked]
-    for train, test in _folds(len(asked)):
-        model = _asks_model(x[train], y[train])
-        for i in test:
-            for followup, text in asked[i].texts.items():
-                oof[i][followup] = float(model.decision_function([vector[text]])[0])
-    rows, labels, owner = _judge_rows(asked, oof)
-
     def judge_model(r: np.ndarray, lab: np.ndarray):
         return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(r, lab)
 
-    probs = np.zeros(len(rows))
-    for train, test in _folds(len(asked)):
-        inside, outside = np.isin(owner, train), np.isin(owner, test)
-        model = judge_model(rows[inside], labels[inside])
-        probs[outside] = model.predict_proba(rows[outside])[:, 1]
-    threshold = _threshold(asked, probs, owner, refused)
+    def oof_asks(seed: int) -> list[dict[bool, float]]:
+        """`asks` as the judge will meet it: from a model that never saw the question."""
+        out: list[dict[bool, float]] = [{} for _ in asked]
+        for train, test in _folds(len(asked), seed):
+            model = _asks_model(x[train], y[train])
+            for i in test:
+                for followup, text in asked[i].texts.items():
+                    out[i][followup] = float(model.decision_function([vector[text]])[0])
+        return out
+
+    # the threshold is the median over REPEATS splits: one split's moves it by 0.05
+    thresholds = []
+    for seed in range(REPEATS):
+        rows, labels, owner = _judge_rows(asked, oof_asks(seed))
+        probs = np.zeros(len(rows))
+        for train, test in _folds(len(asked), seed):
+            inside, outside = np.isin(owner, train), np.isin(owner, test)
+            model = judge_model(rows[inside], labels[inside])
+            probs[outside] = model.predict_proba(rows[outside])[:, 1]
+        thresholds.append(_threshold(asked, probs, owner, refused))
+    threshold = round(float(np.median(thresholds)), 2)
+    rows, labels, owner = _judge_rows(asked, oof_asks(0))
 
     judge = judge_model(rows, labels)
     asks = _asks_model(x, y)
+    topic, cut = _topic(asked, vector)
     accuracy = judge.score(rows, labels)
     result = {
         "about": "Fitted by python -m assistant.programme.fit on "
-        + ", ".join(p.name for p in questions)
+        + ", ".join(s.path.name for s in sets)
         + f": {len(asked)} questions ({int(y.sum())} the records answer), {len(rows)} "
         f"candidates, {int(labels.sum())} to give, training accuracy {accuracy:.3f}; threshold "
         f"refuses at most {refused:.0%} of the questions the records answer, out of fold.",
@@ -157,10 +218,18 @@ def main(questions: tuple[Path, ...], data_dir: Path, out: Path, refused: float)
             "weights": [round(float(w), 5) for w in asks.coef_[0]],
             "bias": round(float(asks.intercept_[0]), 5),
         },
+        "topic": {
+            "about": f"logistic regression (C={ASKS_C}) over the question's embedding: is it "
+            f"about the programme; the cut lets through at most {ABOUT_PASSES:.1%} of other "
+            "sets' answerable questions, out of fold",
+            "weights": [round(float(w), 5) for w in topic.coef_[0]],
+            "bias": round(float(topic.intercept_[0]), 5),
+            "cut": cut,
+        },
     }
     out.write_text(json.dumps(result, indent=1) + "\n")
     click.echo(result["about"])
-    click.echo(json.dumps(result["weights"]) + f" threshold {threshold}")
+    click.echo(json.dumps(result["weights"]) + f" threshold {threshold} (of {thresholds})")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ its weights fitted by `python -m assistant.programme.fit` and shipped in judge.j
 
 One feature is itself fitted: `asks`, a logistic model over the question's embedding that
 tells a question the records answer from one they do not (a budget, the staff, a report's
-findings), which the records' words alone cannot: everyday wording shares few of them."""
+findings), which the records' words alone cannot: everyday wording shares few of them.
+Another, `topic`, tells a question about the programme from one about anything else: such a
+question is not answered from a document that is not the programme's (Programme.off_source)."""
 
 from __future__ import annotations
 
@@ -58,13 +60,19 @@ class Judge:
     threshold: float = 0.5
     asks_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     asks_bias: float = 0.0
+    topic_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    topic_bias: float = 0.0
+    topic_cut: float = math.inf  # log-odds above which a question is about the programme
 
     def asks(self, vector: np.ndarray) -> float:
         """The log-odds that the records answer a question with this embedding (0 without
         a fitted model, or for an embedding of another size than it was fitted on)."""
-        if len(self.asks_weights) != len(vector):
-            return 0.0
-        return float(np.dot(self.asks_weights, vector) + self.asks_bias)
+        return _logit(self.asks_weights, self.asks_bias, vector, 0.0)
+
+    def on_programme(self, vector: np.ndarray) -> bool:
+        """Whether a question with this embedding is about the programme (never, without a
+        fitted model or for an embedding of another size than it was fitted on)."""
+        return _logit(self.topic_weights, self.topic_bias, vector, -math.inf) > self.topic_cut
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in values.items())
@@ -74,15 +82,24 @@ class Judge:
         return self.probability(values) >= self.threshold
 
 
+def _logit(weights: np.ndarray, bias: float, vector: np.ndarray, unfitted: float) -> float:
+    if len(weights) != len(vector):
+        return unfitted
+    return float(np.dot(weights, vector) + bias)
+
+
 @cache
 def load() -> Judge:
     raw = resources.files("assistant.programme").joinpath("judge.json").read_text("utf-8")
     data = json.loads(raw)
-    asks = data.get("asks", {})
+    asks, topic = data.get("asks", {}), data.get("topic", {})
     return Judge(
         data["weights"],
         data["bias"],
         data.get("threshold", 0.5),
         np.asarray(asks.get("weights", []), dtype=np.float64),
         float(asks.get("bias", 0.0)),
+        np.asarray(topic.get("weights", []), dtype=np.float64),
+        float(topic.get("bias", 0.0)),
+        float(topic.get("cut", math.inf)),
     )

@@ -55,7 +55,9 @@ DOCS = {
         "doc_type": "handbook",
         "labels": [(0, "/r", 1), (1, "/D", 1)],  # i, 1, 2, 3
         "pages": [
-            "Handbook on Transnational Referral\nForeword by the programme coordinator.",
+            # the imprint that makes it one of the programme's own (Programme.own_documents)
+            "Handbook on Transnational Referral\nInternational Centre for Migration Policy "
+            "Development (ICMPD)\nForeword by the programme coordinator.",
             "Chapter 1 Introduction\n" + FILLER * 3,
             "Chapter 2 Piloting\nThe transnational referral mechanism was first piloted in "
             "Albania and Moldova in March 2008. Caseworkers accompanied each returning victim "
