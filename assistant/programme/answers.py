@@ -54,11 +54,13 @@ class Programme:
             records = Records(index.chunks)
             titles = {" ".join(tokens(r.title)) for r in records.items if r.kind != MILESTONE}
             own = {r.id for r in records.items if r.kind != MILESTONE}
+            catalogued: dict[str, bool] = {}  # by a PDF's title
             for c in index.chunks:
-                if c.page is not None and (
-                    " ".join(tokens(c.title)) in titles
-                    or (c.page <= IMPRINT_PAGES and ORGANISATION.search(c.text))
-                ):
+                if c.page is None or c.doc_id in own:
+                    continue
+                if c.title not in catalogued:
+                    catalogued[c.title] = " ".join(tokens(c.title)) in titles
+                if catalogued[c.title] or (c.page <= IMPRINT_PAGES and ORGANISATION.search(c.text)):
                     own.add(c.doc_id)
             self._records = (id(index), records, frozenset(own))
             self._vectors = None

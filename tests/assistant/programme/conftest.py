@@ -26,16 +26,16 @@ REPORT = [
 ]
 
 
-def records_store(folder: Path, embedder: Embedder, pdf: Path | None = None) -> Store:
+def records_store(
+    folder: Path, embedder: Embedder, pdf: Path | None = None, title: str = "Hotline Annual Report"
+) -> Store:
     data_dir = folder / "data"
     store = Store(connect(StoreSettings.from_env({}, data_dir=data_dir)), embedder, "atp")
     pipeline = Pipeline(store, IngestSettings.from_env({}), data_dir)
     pipeline.ingest_milestones()
     pipeline.ingest_catalogue_records()
     if pdf is not None:
-        pipeline.ingest(
-            [from_path(pdf, title="Hotline Annual Report", year=2020, doc_type="study")]
-        )
+        pipeline.ingest([from_path(pdf, title=title, year=2020, doc_type="study")])
     pipeline.close()
     return store
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.chat import OFF_SOURCE
+from ingest import catalogue
 from tests.assistant.programme.conftest import extractive, records_store
 from tests.pdf_factory import text_pdf
 from vectorstore.embeddings import Embedder
@@ -64,3 +65,12 @@ def test_the_programmes_documents_are_the_catalogues_and_those_naming_icmpd_firs
     }
     assert extractive(others).programme.own_documents() == catalogue
     assert extractive(own).programme.own_documents() - catalogue == {"review"}
+
+
+def test_a_pdf_under_a_catalogue_title_is_the_programmes(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    title = catalogue.publications()[0].title
+    pdf = text_pdf(tmp_path / "downloaded.pdf", [title, SPENDING], title=title)
+    store = records_store(tmp_path, embedder, pdf, title=title)
+    assert "downloaded" in extractive(store).programme.own_documents()
