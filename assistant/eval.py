@@ -715,7 +715,7 @@ def sets_of(
     }
 
 
-def _fitting_options(command: Callable) -> Callable:
+def fitting_options(command: Callable) -> Callable:
     """The options every fit takes: the index, the sets file and the statuses fitted on."""
     for option in reversed(
         [
@@ -757,7 +757,7 @@ def _assistant(store: Store, backend: str | None = None) -> Assistant:
 
 
 @click.command()
-@_fitting_options
+@fitting_options
 @click.option("--max-false-refusals", type=float, default=0.04, show_default=True)
 @click.option(
     "--details",
@@ -807,7 +807,7 @@ def fit(
 
 
 @click.command()
-@_fitting_options
+@fitting_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -27,7 +27,7 @@ import click
 import numpy as np
 
 from assistant.conversation.followup import earlier_question
-from assistant.eval import _never_blind, load_questions, normalise
+from assistant.eval import fitting_options, load_questions, normalise
 from assistant.eval_sets import QuestionSet, load_sets
 from assistant.programme.answers import Programme
 from assistant.programme.judge import FEATURES, asks_text
@@ -136,23 +136,7 @@ def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused
 
 
 @click.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option(
-    "--sets",
-    "sets_file",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("eval/sets.toml"),
-    show_default=True,
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    default=("training", "read"),
-    show_default=True,
-    help="Fit on the sets of this status (never 'blind').",
-    callback=_never_blind,
-)
+@fitting_options
 @click.option("--out", type=click.Path(path_type=Path), default=JUDGE, show_default=True)
 @click.option(
     "--refused",
@@ -161,7 +145,7 @@ def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused
     help="Share of the questions the records answer that the threshold may refuse, out of fold.",
 )
 def main(
-    data_dir: Path, sets_file: Path, statuses: tuple[str, ...], out: Path, refused: float
+    data_dir: Path | None, sets_file: Path, statuses: tuple[str, ...], out: Path, refused: float
 ) -> None:
     from sklearn.linear_model import LogisticRegression
 
