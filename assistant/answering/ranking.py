@@ -69,18 +69,20 @@ def _of_passage(
     best: float,
     top_passage: float,
 ) -> list[Candidate]:
-    order = {passage.text[s:e]: k for k, (s, e) in enumerate(sentence_spans(passage.text))}
+    spans = list(sentence_spans(passage.text))
+    order = {passage.text[s:e]: k for k, (s, e) in enumerate(spans)}
+    starts = {passage.text[s:e]: s for s, e in spans}
     count = max(len(order), 1)
+    # a milestone's list of related titles is no statement of its own, however it splits
+    related = passage.text.find(RELATED_TITLES) if passage.kind == MILESTONE else -1
     top = order.get(passage.sentences[0].text, -9) if passage.sentences else -9
     out = []
     for k, sentence in enumerate(passage.sentences):
         text = without_heading(sentence.text)
         if sentence.score <= 0 and (rank, k) != (0, 0):
             continue  # no word of the question: 1 % hold a key fact, against 7 % of the rest
-        if is_junk(text, passage.title) or (
-            passage.kind == MILESTONE and text.startswith(RELATED_TITLES)
-        ):
-            continue  # a milestone's list of related titles is no statement of its own
+        if is_junk(text, passage.title) or 0 <= related <= starts.get(sentence.text, -1):
+            continue
         at = order.get(sentence.text, 0)
         words = set(tokens(text))
         features = {

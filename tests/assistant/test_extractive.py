@@ -93,6 +93,24 @@ def test_a_milestone_is_quoted_once_not_split_into_its_statement_and_its_titles(
     assert text.startswith("2014: ICMPD produced a training manual for investigators. [1]")
 
 
+def test_no_title_of_a_milestones_related_list_is_quoted_as_a_statement() -> None:
+    """Two related titles split into two sentences; the second does not open with the list's
+    label, and, however well it matches, is no statement: the milestone's own one is quoted."""
+    record = passage(
+        1,
+        ("2014: ICMPD produced a training manual for investigators.", 0.5),
+        ("Related publications: Handbook on Referral (2009).", 0.6),
+        ("Training Manual for Law Enforcement Officers (2014).", 0.9),
+        kind="milestone",
+    )
+    p = prompt(record, passage(2, ("Another source says something else.", 0.8)))
+
+    text = answer(p)
+
+    assert "2014: ICMPD produced a training manual for investigators. [1]" in text
+    assert "Training Manual for Law Enforcement Officers" not in text
+
+
 def test_a_near_duplicate_of_a_chosen_sentence_is_skipped() -> None:
     p = prompt(
         passage(1, ("The referral mechanism was piloted in Albania in 2008.", 0.9)),
