@@ -82,7 +82,8 @@ def _folds(n: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(KFold(FOLDS, shuffle=True, random_state=seed).split(np.arange(n)))
 
 
-def _asks_model(vectors: np.ndarray, labels: np.ndarray):
+def _embedding_model(vectors: np.ndarray, labels: np.ndarray):
+    """A logistic regression over question embeddings: `asks` and `topic` are both one."""
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=ASKS_C, class_weight="balanced", max_iter=5000).fit(vectors, labels)
@@ -113,14 +114,14 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     y = np.asarray([a.about for a in asked])
     lowest: dict[int, float] = {}
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(y, y):
-        model = _asks_model(*rows(train)[:2])
+        model = _embedding_model(*rows(train)[:2])
         x, _, owner = rows(test)
         for o, i in zip(model.decision_function(x), owner, strict=True):
             lowest[i] = min(lowest.get(i, np.inf), float(o))
     passes = sorted(o for i, o in lowest.items() if not asked[i].about and asked[i].answerable)
     allowed = int(np.floor(ABOUT_PASSES * len(passes)))
     cut = round(passes[len(passes) - 1 - allowed], 3) if passes else float("inf")
-    return _asks_model(*rows(np.arange(len(asked)))[:2]), cut
+    return _embedding_model(*rows(np.arange(len(asked)))[:2]), cut
 
 
 def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused: float) -> float:
@@ -165,16 +166,16 @@ def main(
         """`asks` as the judge will meet it: from a model that never saw the question."""
         out: list[dict[bool, float]] = [{} for _ in asked]
         for train, test in _folds(len(asked), seed):
-            model = _asks_model(x[train], y[train])
+            model = _embedding_model(x[train], y[train])
             for i in test:
                 for followup, text in asked[i].texts.items():
                     out[i][followup] = float(model.decision_function([vector[text]])[0])
         return out
 
     # the threshold is the median over REPEATS splits: one split's moves it by 0.05
+    splits = [_judge_rows(asked, oof_asks(seed)) for seed in range(REPEATS)]
     thresholds = []
-    for seed in range(REPEATS):
-        rows, labels, owner = _judge_rows(asked, oof_asks(seed))
+    for seed, (rows, labels, owner) in enumerate(splits):
         probs = np.zeros(len(rows))
         for train, test in _folds(len(asked), seed):
             inside, outside = np.isin(owner, train), np.isin(owner, test)
@@ -182,10 +183,10 @@ def main(
             probs[outside] = model.predict_proba(rows[outside])[:, 1]
         thresholds.append(_threshold(asked, probs, owner, refused))
     threshold = round(float(np.median(thresholds)), 2)
-    rows, labels, owner = _judge_rows(asked, oof_asks(0))
+    rows, labels, owner = splits[0]  # the judge itself is fitted on the first split's `asks`
 
     judge = judge_model(rows, labels)
-    asks = _asks_model(x, y)
+    asks = _embedding_model(x, y)
     topic, cut = _topic(asked, vector)
     accuracy = judge.score(rows, labels)
     result = {
