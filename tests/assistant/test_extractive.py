@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.answering.choose import MAX_SENTENCES, PER_PASSAGE
 from assistant.answering.citations import split_claims
@@ -12,7 +13,11 @@ from assistant.prompt import Passage, Prompt, Sentence
 from assistant.settings import AssistantSettings
 
 
-def passage(n: int, *scored: tuple[str, float], kind: str = "publication") -> Passage:
+def passage(
+    n: int, *scored: tuple[str, float], kind: str = "publication", strength: float = 0.0
+) -> Passage:
+    """Passage n, its retrieval score `strength` or, by default, a little below the one before:
+    passages all found about as well, whose sentences all clear the relative cut."""
     ranked = sorted(scored, key=lambda s: -s[1])
     return Passage(
         n=n,
@@ -22,7 +27,7 @@ def passage(n: int, *scored: tuple[str, float], kind: str = "publication") -> Pa
         page=n,
         page_label=None,
         text=" ".join(text for text, _ in scored),
-        score=1.0 / n,
+        score=strength or 1.0 - 0.05 * (n - 1),
         sentences=tuple(Sentence(text, score) for text, score in ranked),
     )
 
@@ -140,6 +145,16 @@ def test_sentences_that_match_nothing_are_left_out_except_the_top_passages_best(
     )
 
     assert answer(p) == "Title page of the handbook. [1]"
+
+
+def test_a_sentence_far_below_the_best_is_left_out_though_there_is_room() -> None:
+    strong = passage(1, ("The mechanism was piloted in 2008.", 0.9))
+    weak = passage(2, ("Caseworkers met victims at the border.", 0.3), strength=0.2)
+
+    text = answer(prompt(strong, weak))
+
+    assert text == "The mechanism was piloted in 2008. [1]"
+    assert "Caseworkers" in answer(prompt(strong, replace(weak, score=0.95)))
 
 
 def test_no_passages_no_answer() -> None:
