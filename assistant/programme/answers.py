@@ -15,7 +15,7 @@ from assistant.answering.citations import check, source, split_claims
 from assistant.conversation.followup import continues, earlier_question
 from assistant.programme.judge import asks_text, features
 from assistant.programme.judge import load as load_judge
-from assistant.programme.matching import Match, Query, in_period, match, parse
+from assistant.programme.matching import Match, Query, in_period, match, parse, period_listing
 from assistant.programme.records import Record, Records
 from assistant.prompt import Passage, Turn
 from assistant.retrieval.periods import find_period
@@ -189,6 +189,11 @@ class Programme:
                     found,
                     features(attempt, found, records, followup, near, asks[followup]),
                 )
+        for attempt, followup in attempts:
+            listing = period_listing(attempt, records, pool)
+            if listing is not None:
+                values = features(attempt, listing, records, followup, near, asks[followup])
+                yield attempt, listing, values
         if matched or "uncountable" in query.intents:
             return
         if query.period is not None:
@@ -244,8 +249,9 @@ class Programme:
         text = " ".join(f"{r.chunk.text} [{n}]" for n, r in enumerate(cited, start=1))
         lead = _lead(found, numbers)
         computed = _computed(found, numbers)
-        # the computed figure is what was asked: it comes first, the records it rests on after
-        text = " ".join(part for part in (computed, lead, text) if part)
+        links = _links(sources) if "link" in query.intents else ""
+        # the computed figure or link is what was asked: it comes first, the records after
+        text = " ".join(part for part in (computed, links, lead, text) if part)
         return Answer(
             text, False, sources, question, question, [], found.coverage, backend, seconds
         )
@@ -336,6 +342,11 @@ def _lead(found: Match, numbers: dict[str, int]) -> str:
         which = "earliest" if found.route == "first" else "most recent"
         return f"The {which} of the matching {noun} ({found.records[0].year}):"
     return ""
+
+
+def _links(sources: Sequence[Source]) -> str:
+    """Where each cited record's publication can be downloaded, as its record gives it."""
+    return " ".join(f"Download for [{s.n}]: {s.url}" for s in sources if s.url)
 
 
 def _computed(found: Match, numbers: dict[str, int]) -> str:

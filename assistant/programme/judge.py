@@ -20,7 +20,7 @@ import numpy as np
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
-FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense", "asks")
+FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense", "asks", "listing")
 
 
 def features(
@@ -45,6 +45,7 @@ def features(
         "followup": float(followup),
         "dense": max((near.get(r.id, 0.0) for r in found.records), default=0.0),
         "asks": asks,
+        "listing": float(found.extra.get("listing", False)),  # the period's records, words aside
     }
 
 

@@ -31,11 +31,13 @@ class Vocabulary:
 
     def counts_records(self, text: str) -> bool:
         """Whether "how many X" counts records (publications, milestones), not something else."""
-        return any(
-            _phrase(f"{ask} {noun}").search(text)
-            for ask in ("how many", "number of")
-            for noun in self.countable
-        ) or bool(re.search(r"\bhow many\b\W*$", text))
+        nouns = "|".join(re.escape(n) for n in sorted(self.countable, key=len, reverse=True))
+        # "how many of the catalogued publications": "of the" and one word may stand between
+        counted = (
+            rf"\b(?:how many|number of)(?:\W+of(?:\W+(?:the|its|their|his|her))?)?"
+            rf"(?:\W+[\w'-]+)?\W+(?:{nouns})(?![\w-])"
+        )
+        return bool(re.search(counted, text) or re.search(r"\bhow many\b\W*$", text))
 
     @cached_property
     def generic_tokens(self) -> frozenset[str]:

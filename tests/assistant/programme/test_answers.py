@@ -265,6 +265,42 @@ def test_a_count_of_listed_milestones_ignores_the_word_listed(assistant: Assista
     assert f"Count: {len(expected)} milestones" in answer.text
 
 
+def test_a_download_link_asked_for_is_the_publications_own(assistant: Assistant) -> None:
+    """The link leads the answer, marked with the record it is the link of."""
+    guidelines = next(p for p in catalogue.publications() if p.id == "media-thb-guidelines")
+    answer = assistant.ask("where can I download the media guidelines?")
+    assert cited(answer) == ["media-thb-guidelines"]
+    assert answer.text.startswith(f"Download for [1]: {guidelines.url}")
+    curriculum = "Is there a training curriculum for labour inspectors?"
+    first = assistant.ask(curriculum)
+    history = [Turn("user", curriculum), Turn("assistant", first.text)]
+    link = assistant.ask("can I have the link", history)
+    assert cited(link) == ["labour-inspectors-training-curriculum"]
+    assert link.text.startswith("Download for [1]: https://")
+    assert "Download" not in first.text  # given when asked for, not otherwise
+
+
+def test_a_count_may_name_what_it_counts_after_of_the(assistant: Assistant) -> None:
+    answer = assistant.ask("How many of the listed publications came out in 2023?")
+    expected = {p.id for p in catalogue.publications() if p.year == 2023}
+    assert set(cited(answer)) == expected
+    assert answer.text.startswith(f"Count: {len(expected)} publications")
+    staff = assistant.ask("how many staff work on its publications?")
+    assert staff.refused, staff.text  # the staff are counted, not the publications
+
+
+def test_titles_named_in_a_two_record_question_are_the_publications(assistant: Assistant) -> None:
+    """The milestones that list the titles carry other years: the titles name publications."""
+    years = {p.id: p.year for p in catalogue.publications()}
+    answer = assistant.ask(
+        "How many years lie between Listening to Victims and Targeting Vulnerabilities?"
+    )
+    assert cited(answer) == ["listening-to-victims", "targeting-vulnerabilities-syria"]
+    diff = years["targeting-vulnerabilities-syria"] - years["listening-to-victims"]
+    assert answer.text.startswith("Computed from the years of [1] and [2]")
+    assert f"= {diff} years" in answer.text
+
+
 def test_what_the_pages_add_cites_pages_only_renumbered_after_the_records() -> None:
     """A record the passages quoted is the records' answer's to give: "From the publications"
     keeps the sentences that cite PDF pages, numbered on from the records' sources."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from assistant.programme.judge import FEATURES, load
-from assistant.programme.matching import parse
+from assistant.programme.matching import parse, period_listing
+from assistant.programme.records import Records
 from assistant.prompt import Turn
 from assistant.retrieval.periods import Period
+from vectorstore.store import Store
 
 
 def test_everyday_words_become_the_records_words() -> None:
@@ -109,3 +111,21 @@ def test_a_span_counted_from_an_end_is_a_period_not_the_earliest_or_latest() -> 
     assert not {"first", "latest"} & parse("what did they publish in the last five years").intents
     assert "first" in parse("what was the first year they trained police").intents
     assert "latest" in parse("the latest publication for judges").intents
+
+
+def test_a_period_with_words_no_record_holds_is_also_read_as_its_listing(
+    records_only: Store,
+) -> None:
+    """ "What did the unit get up to in 2021": the words set aside, the year's records, for the
+    judge to weigh (its `listing` feature); never for a count of something else."""
+    records = Records(records_only.iter_chunks())
+    listing = period_listing(parse("what did the unit get up to in 2021"), records, records.items)
+    assert listing is not None and listing.extra == {"listing": True}
+    asked = {r.id for r in records.items if r.year == 2021 and r.kind == "milestone"}  # "did"
+    assert {r.id for r in listing.records} == asked
+    assert (
+        period_listing(parse("how many victims were helped in 2021"), records, records.items)
+        is None
+    )
+    assert period_listing(parse("what happened in 2021"), records, records.items) is None
+    assert "listing" in FEATURES
