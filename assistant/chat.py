@@ -167,7 +167,7 @@ class Assistant:
             yield piece
         text, sources, removed = check("".join(pieces), prompt.passages, chunks, pages)
         declined = not sources or self.programme.owns(sources)  # records the records declined
-        off = not declined and self.programme.off_source(question, earlier, sources)
+        off = not declined and self.programme.off_source(question, earlier, chunks.values())
         if declined or off:
             why = Verdict(verdict.score, False, (OFF_SOURCE,)) if off else verdict
             refusal = self._refusal(prompt, chunks, pages, why, started)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -66,18 +66,20 @@ class Programme:
             self._vectors = None
         return self._records
 
-    def off_source(self, question: str, earlier: str, sources: Sequence[Source]) -> bool:
+    def off_source(self, question: str, earlier: str, found: Iterable[Chunk]) -> bool:
         """A question about the programme (the judge's fitted `topic`, a follow-up's read both
-        alone and with the question it follows) whose answer cites no page of the programme's
-        documents: a report that names ICMPD in passing does not speak for it, and a page
-        that shares the question's words is found whatever the question asks (its director,
-        its budget). Records cited beside such pages are ones the records' judge declined."""
+        alone and with the question it follows) for which none of the pages found, the
+        passages its answer is drawn from, is of the programme's documents: a report that
+        names ICMPD in passing does not speak for it, and a page that shares the question's
+        words is found whatever the question asks (its director, its budget). Records are not
+        counted: those found beside such pages are ones the records' judge declined. Pages found,
+        not pages cited, so that which sentences the answer keeps does not decide it."""
         judge = load_judge()
         readings = dict.fromkeys((question, asks_text(question, earlier)))
         if not all(judge.on_programme(self.retriever.query_vector(r)) for r in readings):
             return False
         own = self.own_documents()
-        return not any(s.page is not None and s.doc_id in own for s in sources)
+        return not any(c.page is not None and c.doc_id in own for c in found)
 
     def nearness(self, question: str) -> dict[str, float]:
         """Each record's cosine to the question: everyday wording the records' words miss."""

@@ -3,6 +3,7 @@ catalogue's, or a PDF whose first pages name ICMPD), never from another organisa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,15 @@ def test_a_pdf_under_a_catalogue_title_is_the_programmes(
     pdf = text_pdf(tmp_path / "downloaded.pdf", [title, SPENDING], title=title)
     store = records_store(tmp_path, embedder, pdf, title=title)
     assert "downloaded" in extractive(store).programme.own_documents()
+
+
+def test_a_page_of_the_programmes_found_beside_anothers_keeps_the_answer(others: Store) -> None:
+    """The gate reads the pages found, not the sentences the answer keeps of them: a page of
+    a catalogue publication among them (here the report's page under a catalogue id)."""
+    programme = extractive(others).programme
+    theirs = [c for c in others.iter_chunks() if c.page == 2]
+    records = [c for c in others.iter_chunks() if c.page is None]
+    ours = replace(theirs[0], doc_id=catalogue.publications()[0].id)
+    assert programme.off_source(ASKED, "", theirs + records)
+    assert not programme.off_source(ASKED, "", [*theirs, ours])
+    assert not programme.off_source("How much did the ministry spend on shelters?", "", theirs)
