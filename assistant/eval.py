@@ -706,12 +706,12 @@ def run_groups(
 def sets_of(
     sets_file: Path, statuses: Sequence[str], left_out: Sequence[str] = ()
 ) -> dict[str, Path]:
-    """The question files of eval/sets.toml with one of the statuses and a kind not left out,
-    by set name."""
+    """The question files a fit reads: the sets of eval/sets.toml with one of the statuses, a
+    kind not left out and not marked `fit = false`, by set name."""
     return {
         s.name: s.path
         for s in load_sets(sets_file)
-        if s.status in statuses and s.kind not in left_out
+        if s.status in statuses and s.kind not in left_out and s.fit
     }
 
 

@@ -17,6 +17,7 @@ class QuestionSet:
     path: Path
     status: str
     kind: str
+    fit: bool = True  # the shipped models are fitted on it (`fit = false`: scored only)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ def load_sets(path: Path) -> list[QuestionSet]:
             raise SetsError(f"{path}: [sets.{name}] status={status!r}, expected one of {STATUSES}")
         if not kind or "file" not in row:
             raise SetsError(f"{path}: [sets.{name}] needs a file and a kind")
-        out.append(QuestionSet(name, path.parent / row["file"], status, kind))
+        fit = row.get("fit", True)
+        if not isinstance(fit, bool):
+            raise SetsError(f"{path}: [sets.{name}] fit={fit!r}, expected true or false")
+        out.append(QuestionSet(name, path.parent / row["file"], status, kind, fit))
     return out
 
 

@@ -84,6 +84,20 @@ def test_a_kind_without_a_bar_is_its_own_group_without_a_verdict(tmp_path: Path)
     ]
 
 
+def test_a_set_marked_fit_false_is_scored_but_never_fitted_on(tmp_path: Path) -> None:
+    (tmp_path / "sets.toml").write_text(
+        '[sets.a]\nfile = "a.jsonl"\nstatus = "training"\nkind = "corpus"\n'
+        '[sets.b]\nfile = "b.jsonl"\nstatus = "training"\nkind = "corpus"\nfit = false\n'
+    )
+    assert [s.fit for s in load_sets(tmp_path / "sets.toml")] == [True, False]
+    assert list(harness.sets_of(tmp_path / "sets.toml", ("training",))) == ["a"]
+    (tmp_path / "bad.toml").write_text(
+        '[sets.a]\nfile = "a.jsonl"\nstatus = "training"\nkind = "corpus"\nfit = "no"\n'
+    )
+    with pytest.raises(ValueError, match=r"\[sets.a\] fit='no', expected true or false"):
+        load_sets(tmp_path / "bad.toml")
+
+
 def test_a_bar_file_that_is_missing_is_named(tmp_path: Path) -> None:
     (tmp_path / "bars.toml").write_text('[[groups]]\nname = "x"\nbar = "gone.json"\n')
     (tmp_path / "sets.toml").write_text('[sets.a]\nfile = "a.jsonl"\nstatus = "blind"\nkind = "k"')
