@@ -146,7 +146,8 @@ class Assistant:
                 self.judge,
                 self.reader,
             )
-            answer = self.programme.beside(from_records, passages.ask(question, history, filters))
+            pages = passages.ask(question, history, filters)
+            answer = self.programme.beside(from_records, pages, question)
             yield answer.text
             yield answer
             return

@@ -74,12 +74,17 @@ class Programme:
         words is found whatever the question asks (its director, its budget). Records are not
         counted: those found beside such pages are ones the records' judge declined. Pages found,
         not pages cited, so that which sentences the answer keeps does not decide it."""
-        judge = load_judge()
-        readings = dict.fromkeys((question, asks_text(question, earlier)))
-        if not all(judge.on_programme(self.retriever.query_vector(r)) for r in readings):
+        if not self.about(question, earlier):
             return False
         own = self.own_documents()
         return not any(c.page is not None and c.doc_id in own for c in found)
+
+    def about(self, question: str, earlier: str = "") -> bool:
+        """Whether the question is about the programme (the judge's fitted `topic`), a
+        follow-up read both alone and with the question it follows."""
+        judge = load_judge()
+        readings = dict.fromkeys((question, asks_text(question, earlier)))
+        return all(judge.on_programme(self.retriever.query_vector(r)) for r in readings)
 
     def nearness(self, question: str) -> dict[str, float]:
         """Each record's cosine to the question: everyday wording the records' words miss."""
@@ -116,11 +121,15 @@ class Programme:
                     return answer
         return None
 
-    def beside(self, records: Answer, passages: Answer) -> Answer:
+    def beside(self, records: Answer, passages: Answer, question: str = "") -> Answer:
         """The records' answer, then what the PDFs' pages add, their markers renumbered; the
-        passages' answer is left out when it is a refusal or cites no page."""
+        passages' answer is left out when it is a refusal or cites no page. Beside an answer to
+        a question about the programme, only the programme's own pages speak: another
+        organisation's page found by a word the question shares (or, read with the question
+        before, by that question's words) does not."""
         if passages.refused:
             return records
+        own = self.own_documents() if question and self.about(question) else None
         # A page's sentence stands beside the records when it holds half the question's words
         # (one shared word, "join" of "join ICAT", adds nothing), or half of the words the
         # records' answer leaves out when those are several ("which two countries", "at the
@@ -134,7 +143,10 @@ class Programme:
                 return True
             return len(missing) > 1 and len(missing & words) >= BESIDE_SHARE * len(missing)
 
-        text, sources = from_pages(passages, len(records.sources), adds)
+        def speaks(page: Source) -> bool:
+            return own is None or page.doc_id in own
+
+        text, sources = from_pages(passages, len(records.sources), adds, speaks)
         if not sources:
             return records
         return replace(
@@ -379,18 +391,21 @@ def _computed(found: Match, numbers: dict[str, int]) -> str:
 
 
 def from_pages(
-    answer: Answer, after: int, keep: Callable[[str], bool] = lambda claim: True
+    answer: Answer,
+    after: int,
+    keep: Callable[[str], bool] = lambda claim: True,
+    pages: Callable[[Source], bool] = lambda page: True,
 ) -> tuple[str, list[Source]]:
-    """The answer's sentences that cite PDF pages only and that `keep` accepts, numbered on
-    from `after`, and their sources: a record it quotes is the records' answer's to give, not
-    "from the publications"."""
+    """The answer's sentences that cite PDF pages only, pages that `pages` accepts, and that
+    `keep` accepts, numbered on from `after`, and their sources: a record it quotes is the
+    records' answer's to give, not "from the publications"."""
     by_n = {s.n: s for s in answer.sources}
     body = answer.text.split("\n\n(")[0]  # without its notes on how it was read
-    kept = [
-        c
-        for c in split_claims(body)
-        if c.cited and all(n in by_n and by_n[n].page is not None for n in c.cited) and keep(c.text)
-    ]
+
+    def cites_pages(cited: Sequence[int]) -> bool:
+        return all(n in by_n and by_n[n].page is not None and pages(by_n[n]) for n in cited)
+
+    kept = [c for c in split_claims(body) if c.cited and cites_pages(c.cited) and keep(c.text)]
     numbers: dict[int, int] = {}
     for c in kept:
         for n in c.cited:

@@ -206,6 +206,20 @@ def test_a_bare_year_after_a_question_on_the_report_is_not_the_records(
     assert after is not None and {RECORDS[i].year_label for i in cited(after)} == {2008}
 
 
+def test_another_organisations_page_is_not_added_beside_a_programme_answer(
+    records_and_report: Store,
+) -> None:
+    """Read with the hotline question before it, the launch question finds the hotline's page
+    by that question's words; beside the records' answer only the programme's pages speak."""
+    assistant = extractive(records_and_report)
+    question = "How many calls did the national trafficking hotline receive in 2019?"
+    history = [Turn("user", question), Turn("assistant", assistant.ask(question).text)]
+    answer = assistant.ask("When was the programme launched?", history)
+    assert cited(answer) == ["ms-2002-programme-established"]
+    assert "From the publications" not in answer.text
+    assert "512 calls" in assistant.ask(question).text  # the report still answers its own
+
+
 def test_the_stream_yields_the_text_then_the_answer(assistant: Assistant) -> None:
     events = list(assistant.stream("When was the programme launched?"))
     assert isinstance(events[-1], Answer)
