@@ -118,6 +118,8 @@ class KeywordIndex:
 
         def fix(word: str) -> str | None:
             lowered = word.lower()
+            if lowered not in self.known and (contracted := self._contraction(lowered)):
+                return contracted
             found = tokens(word)
             if len(lowered) < MIN_CORRECTED or not found or lowered in self.known:
                 return None
@@ -129,6 +131,15 @@ class KeywordIndex:
             return hit[0].term if hit and hit[0].term != lowered else None
 
         return _rewritten(text, fix)
+
+    def _contraction(self, word: str) -> str | None:
+        """A contraction typed without its apostrophe ("dont", "isnt", "whats") written with it,
+        not corrected to the nearest indexed word ("done", "sint", "what")."""
+        if word.endswith("nt") and word[:-1] in self.known:
+            return f"{word[:-1]}'t"
+        if word.endswith("s") and word[:-1] in CONTRACTED_IS:
+            return f"{word[:-1]}'s"
+        return None
 
     def _surface_speller(self):
         if self._surface is None:
@@ -221,6 +232,8 @@ def share(weights: dict[str, float], present: AbstractSet[str]) -> float:
 
 
 MIN_CORRECTED = 4  # shorter tokens are codes and abbreviations, not misspellings
+# The words English contracts with "is" ("what's", "who's"): typed "whats", they are no typo.
+CONTRACTED_IS = frozenset({"what", "how", "who", "where", "when", "why", "that", "there", "here"})
 CACHE_TEXTS = 5_000  # passages whose tokens are kept between questions (tens of MB at most)
 
 # Endings that make a word from another one the stemmer leaves alone: slow-er, rule-r, old-est.

@@ -146,6 +146,17 @@ def test_a_question_is_respelt_but_words_of_the_language_are_kept() -> None:
     assert index.respelt("which came first") == "which came first"
 
 
+def test_a_contraction_typed_without_its_apostrophe_gets_it_back() -> None:
+    """Not the nearest indexed word: "dont" is not "done", "whats" not "what"."""
+    index = index_over(["It was done. What the shelters show, who runs them, whom they serve."])
+    index.known = language_words(default_model_path())
+
+    respelt = index.respelt("whats the shelters capacity, dont they show it, isnt there a guide")
+
+    assert respelt == "what's the shelters capacity, don't they show it, isn't there a guide"
+    assert index.respelt("hows it run, whos running it") == "how's it run, who's running it"
+
+
 def specific(texts: list[str], question: str) -> float:
     """The 'specific' feature of passages `texts` for `question` (was matches_only_the_topic)."""
     index = index_over(texts)
