@@ -3,7 +3,6 @@ by what the question asks (when, what in a period, which first, how many, years 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -12,7 +11,7 @@ from assistant.programme.records import Record, Records
 from assistant.programme.vocabulary import VOCABULARY
 from assistant.prompt import Turn
 from assistant.retrieval.periods import Period, find_period
-from assistant.text import tokens
+from assistant.text import WORD, tokens
 from vectorstore.records import MILESTONE, PUBLICATION
 
 # Share of the question's word weight a record must hold to be a candidate at all; whether
@@ -82,13 +81,17 @@ def in_period(record: Record, period: Period, by_label: bool) -> bool:
     return period.overlaps(*record.period)
 
 
+def dated_in(period: Period, pool: Sequence[Record]) -> list[Record]:
+    """The records dated in the period when there are any; else the milestones spanning it."""
+    by_label = any(in_period(r, period, True) for r in pool)
+    return [r for r in pool if in_period(r, period, by_label)]
+
+
 def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
     """The answering records, or None when no record holds what the question asks."""
     every = pool
     if query.period is not None:
-        # records dated in the period when there are any; else the milestones spanning it
-        by_label = any(in_period(r, query.period, True) for r in pool)
-        pool = [r for r in pool if in_period(r, query.period, by_label)]
+        pool = dated_in(query.period, pool)
     if {"between", "order"} & query.intents and query.words:
         # a year in a two-record question dates one of the two, not both
         pair = _best_pair(query, records, every, pool)
@@ -140,7 +143,8 @@ def _best_pair(
     many years between", one of them in `dated` (the year asked, if any). A milestone and its
     own publication are one event, not two."""
     held = {r.id: {w for w in query.words if w in r.own} for r in pool}
-    asked = " ".join(_words(query.question))
+    asked = _words(query.question)
+    titled = {r.id: _titled(r, asked) for r in pool}  # a title the question spells out
     in_dated = {r.id for r in dated}
     best: tuple[float, float, Record, Record] | None = None
     for a, b in combinations(pool, 2):
@@ -156,7 +160,7 @@ def _best_pair(
         alone = records.coverage(query.words, [a]) + records.coverage(query.words, [b])
         wanted = PUBLICATION if {"publications", "types"} & query.intents else MILESTONE
         prefer = (a.kind == wanted) + (b.kind == wanted)
-        named = _titled(a, asked) + _titled(b, asked)  # a title the question spells out
+        named = titled[a.id] + titled[b.id]
         key = (both, alone + 0.01 * prefer + 0.02 * named)
         if best is None or key > best[:2]:
             best = (*key, a, b)
@@ -169,12 +173,13 @@ def _best_pair(
 
 def _titled(record: Record, asked: str) -> bool:
     """A publication whose whole title (two words or more) the question names."""
-    title = " ".join(_words(record.title.split(":")[0]))
+    title = _words(record.title.split(":")[0])
     return record.kind == PUBLICATION and " " in title and f" {title} " in f" {asked} "
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'-]+", text.lower().replace("’", "'"))
+def _words(text: str) -> str:
+    """The text's words, lower-cased, one space apart: for matching a phrase whole."""
+    return " ".join(WORD.findall(text.lower().replace("’", "'")))
 
 
 def period_listing(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
@@ -184,8 +189,7 @@ def period_listing(query: Query, records: Records, pool: Sequence[Record]) -> Ma
         return None
     if "uncountable" in query.intents:
         return None  # "how many victims in 2010": the records count only themselves
-    by_label = any(in_period(r, query.period, True) for r in pool)
-    dated = [r for r in pool if in_period(r, query.period, by_label)]
+    dated = dated_in(query.period, pool)
     if query.kind:
         dated = [r for r in dated if r.kind == query.kind] or dated
     if not dated:

@@ -31,13 +31,16 @@ class Vocabulary:
 
     def counts_records(self, text: str) -> bool:
         """Whether "how many X" counts records (publications, milestones), not something else."""
+        return bool(self._counted.search(text) or re.search(r"\bhow many\b\W*$", text))
+
+    @cached_property
+    def _counted(self) -> re.Pattern[str]:
         nouns = "|".join(re.escape(n) for n in sorted(self.countable, key=len, reverse=True))
         # "how many of the catalogued publications": "of the" and one word may stand between
-        counted = (
+        return re.compile(
             rf"\b(?:how many|number of)(?:\W+of(?:\W+(?:the|its|their|his|her))?)?"
             rf"(?:\W+[\w'-]+)?\W+(?:{nouns})(?![\w-])"
         )
-        return bool(re.search(counted, text) or re.search(r"\bhow many\b\W*$", text))
 
     @cached_property
     def generic_tokens(self) -> frozenset[str]:
