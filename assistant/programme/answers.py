@@ -84,7 +84,7 @@ class Programme:
         follow-up read both alone and with the question it follows."""
         judge = load_judge()
         readings = dict.fromkeys((question, asks_text(question, earlier)))
-        return all(judge.on_programme(self.retriever.query_vector(r)) for r in readings)
+        return all(judge.on_programme(self.retriever.query_vector(r), r) for r in readings)
 
     def nearness(self, question: str) -> dict[str, float]:
         """Each record's cosine to the question: everyday wording the records' words miss."""

@@ -5,12 +5,17 @@ One feature is itself fitted: `asks`, a logistic model over the question's embed
 tells a question the records answer from one they do not (a budget, the staff, a report's
 findings), which the records' words alone cannot: everyday wording shares few of them.
 Another, `topic`, tells a question about the programme from one about anything else: such a
-question is not answered from a document that is not the programme's (Programme.off_source)."""
+question is not answered from a document that is not the programme's (Programme.off_source).
+It reads the embedding and the question's words and word pairs (tf-idf, as scikit-learn's
+TfidfVectorizer with sublinear tf computes them): the embedding alone blurs "the programme"
+into any programme."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,6 +25,7 @@ import numpy as np
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token_pattern
 FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense", "asks", "listing")
 
 
@@ -64,16 +70,28 @@ class Judge:
     topic_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     topic_bias: float = 0.0
     topic_cut: float = math.inf  # log-odds above which a question is about the programme
+    topic_terms: dict[str, tuple[float, float]] = field(default_factory=dict)  # idf, weight
 
     def asks(self, vector: np.ndarray) -> float:
         """The log-odds that the records answer a question with this embedding (0 without
         a fitted model, or for an embedding of another size than it was fitted on)."""
         return _logit(self.asks_weights, self.asks_bias, vector, 0.0)
 
-    def on_programme(self, vector: np.ndarray) -> bool:
-        """Whether a question with this embedding is about the programme (never, without a
-        fitted model or for an embedding of another size than it was fitted on)."""
-        return _logit(self.topic_weights, self.topic_bias, vector, -math.inf) > self.topic_cut
+    def on_programme(self, vector: np.ndarray, text: str) -> bool:
+        """Whether a question with this embedding and text is about the programme (never,
+        without a fitted model or for an embedding of another size than it was fitted on)."""
+        embedded = _logit(self.topic_weights, self.topic_bias, vector, -math.inf)
+        return embedded + self.terms_logit(text) > self.topic_cut
+
+    def terms_logit(self, text: str) -> float:
+        """The words' and word pairs' share of the `topic` log-odds: their l2-normalised
+        sublinear tf-idf weights times the fitted weights."""
+        found = Counter(t for n in (1, 2) for t in ngrams(text, n) if t in self.topic_terms)
+        values = {t: (1 + math.log(c)) * self.topic_terms[t][0] for t, c in found.items()}
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        if not norm:
+            return 0.0
+        return sum(v / norm * self.topic_terms[t][1] for t, v in values.items())
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in values.items())
@@ -81,6 +99,12 @@ class Judge:
 
     def answers(self, values: dict[str, float]) -> bool:
         return self.probability(values) >= self.threshold
+
+
+def ngrams(text: str, n: int) -> list[str]:
+    """The text's n-grams as TfidfVectorizer(lowercase=True) forms them."""
+    words = TOKEN.findall(text.lower())
+    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
 def _logit(weights: np.ndarray, bias: float, vector: np.ndarray, unfitted: float) -> float:
@@ -103,4 +127,5 @@ def load() -> Judge:
         np.asarray(topic.get("weights", []), dtype=np.float64),
         float(topic.get("bias", 0.0)),
         float(topic.get("cut", math.inf)),
+        {t: (float(idf), float(w)) for t, (idf, w) in topic.get("terms", {}).items()},
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from assistant.programme.fit import main
-from assistant.programme.judge import FEATURES
+from assistant.programme.judge import FEATURES, Judge
 from tests.assistant.programme.conftest import records_store
 from vectorstore.embeddings import Embedder
 
@@ -51,6 +53,7 @@ def test_the_fit_writes_a_judge_with_every_feature_and_the_asks_model(
     assert 0.0 < judge["threshold"] < 1.0
     assert len(judge["topic"]["weights"]) == len(judge["asks"]["weights"])
     assert -10.0 < judge["topic"]["cut"] < 10.0
+    assert "programme" in judge["topic"]["terms"]  # words of both kinds' questions, weighed
     assert "programme_questions.jsonl, heldout_questions.jsonl: 48 questions" in judge["about"]
 
 
@@ -58,3 +61,36 @@ def test_the_fit_refuses_blind_sets(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "--status", "blind"])
     assert result.exit_code != 0
     assert "never fitted on" in result.output
+
+
+QUESTIONS = [
+    "When was the Anti-Trafficking Programme launched?",
+    "Which guidelines did the programme publish for labour inspectors, and when?",
+    "How many victims were identified in the Netherlands in 2014?",
+    "What did the programme publish on trafficking, trafficking and referral?",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What did the PROGRAMME publish for labour inspectors in 2014?",
+        "programme programme programme: launched?",
+        "victims, victims and referral mechanisms",
+        "nothing here is in the vocabulary",
+    ],
+)
+def test_the_judge_reads_the_words_as_the_fits_tfidf_does(text: str) -> None:
+    """The `topic` model's words are weighed at run time without scikit-learn: the same
+    sublinear, l2-normalised tf-idf of words and word pairs as TfidfVectorizer's."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(QUESTIONS)
+    weights = np.random.default_rng(0).normal(size=len(vectorizer.vocabulary_))
+    terms = {
+        t: (float(vectorizer.idf_[j]), float(weights[j])) for t, j in vectorizer.vocabulary_.items()
+    }
+    judge = Judge({}, 0.0, topic_terms=terms)
+
+    expected = float((vectorizer.transform([text]) @ weights)[0])
+    assert judge.terms_logit(text) == pytest.approx(expected, abs=1e-9)

@@ -43,11 +43,14 @@ def test_that_year_is_the_year_the_conversation_named() -> None:
 
 
 def test_the_shipped_judge_weighs_every_feature() -> None:
+    """A question that reads like one the records answer (`asks` 2) is answered when a record
+    holds all of it, and refused when the records hold a fifth of its weight."""
     judge = load()
     assert set(judge.weights) == set(FEATURES)
     strong = dict.fromkeys(FEATURES, 0.0) | {"coverage": 1.0, "words": 0.7, "asks": 2.0}
-    weak = strong | {"coverage": 0.4, "unknown": 0.6}
+    weak = strong | {"coverage": 0.2, "unknown": 0.8}
     assert judge.answers(strong) and not judge.answers(weak)
+    assert judge.probability(strong | {"coverage": 0.4}) < judge.probability(strong)
 
 
 def test_the_shipped_asks_model_tells_programme_questions_from_others(records_only) -> None:
