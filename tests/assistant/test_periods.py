@@ -21,6 +21,10 @@ from assistant.text import tokens
         ("Activities 2010 – 2015", 2010, 2015),
         ("Activities 2010 to 2015", 2010, 2015),
         ("Activities in the 2000s", 2000, 2009),
+        ("Counting 2016, 2017 and 2018 together, how many?", 2016, 2018),
+        ("what happened in 2016 and 2017", 2016, 2017),
+        ("in 2008 and 2014?", 2008, 2008),  # no span holds just these two: the first, as before
+        ("from 2010 to 2012 and 2013", 2010, 2012),
     ],
 )
 def test_years_and_closed_ranges(question: str, start: int, end: int) -> None:

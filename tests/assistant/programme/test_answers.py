@@ -294,6 +294,30 @@ def test_a_download_link_asked_for_is_the_publications_own(assistant: Assistant)
     assert "Download" not in first.text  # given when asked for, not otherwise
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is the media guidelines document downloadable?",
+        "can I read the media guidelines online",
+        "where can I read the guidelines for media reporting on trafficking?",
+    ],
+)
+def test_a_link_may_be_asked_for_as_reading_it_online(assistant: Assistant, question: str) -> None:
+    url = next(p.url for p in catalogue.publications() if p.id == "media-thb-guidelines")
+    assert assistant.ask(question).text.startswith(f"Download for [1]: {url}")
+
+
+def test_years_between_may_be_asked_as_years_from_one_to_the_other(assistant: Assistant) -> None:
+    answer = assistant.ask("years from programme launch to icat membership")
+    assert "2017 - 2002 = 15 years" in answer.text
+
+
+def test_a_count_over_consecutive_years_listed_counts_each(assistant: Assistant) -> None:
+    answer = assistant.ask("How many milestones are listed for 2016, 2017 and 2018?")
+    expected = [m for m in catalogue.milestones() if 2016 <= m.year_label <= 2018]
+    assert f"Count: {len(expected)} milestones" in answer.text
+
+
 def test_a_count_may_name_what_it_counts_after_of_the(assistant: Assistant) -> None:
     answer = assistant.ask("How many of the listed publications came out in 2023?")
     expected = {p.id for p in catalogue.publications() if p.year == 2023}
