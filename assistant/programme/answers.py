@@ -99,7 +99,8 @@ class Programme:
     def asks(self, question: str, earlier: str = "") -> float:
         """How much the question (read with the one it follows) reads like one the records
         answer: the judge's fitted `asks` over its embedding."""
-        return load_judge().asks(self.retriever.query_vector(asks_text(question, earlier)))
+        text = asks_text(question, earlier)
+        return load_judge().asks(self.retriever.query_vector(text), text)
 
     def answer(
         self,

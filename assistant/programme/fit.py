@@ -2,7 +2,7 @@
 read sets of eval/sets.toml.
 
 Three logistic regressions, written to judge.json:
-- `asks`, over each question's embedding: does the timeline or catalogue answer it (an
+- `asks`, over each question's embedding and its words' tf-idf: does the timeline or catalogue answer it (an
   answerable question whose expected sources include a record)? Its log-odds are a feature of
   the judge, taken out of fold for the judge's own fit so the judge does not learn to trust
   answers it has already seen.
@@ -84,13 +84,6 @@ def _folds(n: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(KFold(FOLDS, shuffle=True, random_state=seed).split(np.arange(n)))
 
 
-def _embedding_model(vectors: np.ndarray, labels: np.ndarray):
-    """A logistic regression over question embeddings: `asks` and `topic` are both one."""
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=ASKS_C, class_weight="balanced", max_iter=5000).fit(vectors, labels)
-
-
 def _judge_rows(asked: list[Asked], asks: list[dict[bool, float]]):
     rows, labels, owner = [], [], []
     for i, (a, odds) in enumerate(zip(asked, asks, strict=True)):
@@ -102,10 +95,13 @@ def _judge_rows(asked: list[Asked], asks: list[dict[bool, float]]):
     return np.asarray(rows), np.asarray(labels), np.asarray(owner)
 
 
-def _topic_model(texts: list[str], labels: np.ndarray, vector: dict[str, np.ndarray]):
-    """The `topic` model: a logistic regression over the embedding and the words' tf-idf."""
+def _text_model(texts: list[str], labels: np.ndarray, vector: dict[str, np.ndarray]):
+    """A logistic regression over the question's embedding and its words' and word pairs'
+    tf-idf: `asks` and `topic` are both one (the embedding blurs the words that decide them:
+    "the programme", "who wrote", "findings")."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
     terms = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts)
 
@@ -113,7 +109,8 @@ def _topic_model(texts: list[str], labels: np.ndarray, vector: dict[str, np.ndar
         embedded = csr_matrix(np.asarray([vector[t] for t in of]))
         return hstack([embedded, terms.transform(of)]).tocsr()
 
-    return terms, rows, _embedding_model(rows(texts), labels)
+    model = LogisticRegression(C=ASKS_C, class_weight="balanced", max_iter=5000)
+    return terms, rows, model.fit(rows(texts), labels)
 
 
 def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
@@ -131,7 +128,7 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     def cut_of(seed: int) -> float:
         lowest: dict[int, float] = {}
         for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(y, y):
-            _, rows, model = _topic_model(*texts(train)[:2], vector)
+            _, rows, model = _text_model(*texts(train)[:2], vector)
             of, _, owner = texts(test)
             for o, i in zip(model.decision_function(rows(of)), owner, strict=True):
                 lowest[i] = min(lowest.get(i, np.inf), float(o))
@@ -143,8 +140,21 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     # an extreme of one split moves by ±0.3 with the split; the median over REPEATS holds
     cut = round(float(np.median([cut_of(seed) for seed in range(REPEATS)])), 3)
     every, about, _ = texts(range(len(asked)))
-    terms, _, model = _topic_model(every, about, vector)
+    terms, _, model = _text_model(every, about, vector)
     return terms, model, cut
+
+
+def _exported(model, terms, width: int) -> dict:
+    """A text model's weights as judge.json holds them: the embedding's, then each term's."""
+    coef = model.coef_[0]
+    return {
+        "weights": [round(float(w), 5) for w in coef[:width]],
+        "bias": round(float(model.intercept_[0]), 5),
+        "terms": {
+            term: [round(float(terms.idf_[j]), 5), round(float(coef[width + j]), 5)]
+            for term, j in sorted(terms.vocabulary_.items())
+        },
+    }
 
 
 def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused: float) -> float:
@@ -179,7 +189,7 @@ def main(
     asked = collect(programme, sets)
     texts = sorted({t for a in asked for t in a.texts.values()})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))
-    x = np.asarray([vector[a.texts[True]] for a in asked])  # with the question it follows
+    read = [a.texts[True] for a in asked]  # with the question it follows
     y = np.asarray([a.records_answer for a in asked])
 
     def judge_model(r: np.ndarray, lab: np.ndarray):
@@ -189,10 +199,10 @@ def main(
         """`asks` as the judge will meet it: from a model that never saw the question."""
         out: list[dict[bool, float]] = [{} for _ in asked]
         for train, test in _folds(len(asked), seed):
-            model = _embedding_model(x[train], y[train])
+            _, rows, model = _text_model([read[i] for i in train], y[train], vector)
             for i in test:
                 for followup, text in asked[i].texts.items():
-                    out[i][followup] = float(model.decision_function([vector[text]])[0])
+                    out[i][followup] = float(model.decision_function(rows([text]))[0])
         return out
 
     # the threshold is the median over REPEATS splits: one split's moves it by 0.05
@@ -209,7 +219,7 @@ def main(
     rows, labels, owner = splits[0]  # the judge itself is fitted on the first split's `asks`
 
     judge = judge_model(rows, labels)
-    asks = _embedding_model(x, y)
+    asks_terms, _, asks = _text_model(read, y, vector)
     terms, topic, cut = _topic(asked, vector)
     width = len(next(iter(vector.values())))
     accuracy = judge.score(rows, labels)
@@ -223,22 +233,17 @@ def main(
         "bias": round(float(judge.intercept_[0]), 4),
         "threshold": threshold,
         "asks": {
-            "about": f"logistic regression (C={ASKS_C}) over the question's embedding",
-            "weights": [round(float(w), 5) for w in asks.coef_[0]],
-            "bias": round(float(asks.intercept_[0]), 5),
+            "about": f"logistic regression (C={ASKS_C}) over the question's embedding and its "
+            "words' and word pairs' sublinear tf-idf (`terms`: idf, weight)",
+            **_exported(asks, asks_terms, width),
         },
         "topic": {
             "about": f"logistic regression (C={ASKS_C}) over the question's embedding and its "
             "words' and word pairs' sublinear tf-idf (`terms`: idf, weight): is it about the "
-            "programme; the cut lets through at most {ABOUT_PASSES:.1%} of other "
+            f"programme; the cut lets through at most {ABOUT_PASSES:.1%} of other "
             "sets' answerable questions, out of fold",
-            "weights": [round(float(w), 5) for w in topic.coef_[0][:width]],
-            "bias": round(float(topic.intercept_[0]), 5),
+            **_exported(topic, terms, width),
             "cut": cut,
-            "terms": {
-                term: [round(float(terms.idf_[j]), 5), round(float(topic.coef_[0][width + j]), 5)]
-                for term, j in sorted(terms.vocabulary_.items())
-            },
         },
     }
     pairs = re.compile(r"\[\s+(\S+),\s+(\S+)\s+\]")  # a term's [idf, weight] on its line

@@ -1,14 +1,14 @@
 """Whether the matched records answer the question: a logistic model over a few features,
 its weights fitted by `python -m assistant.programme.fit` and shipped in judge.json.
 
-One feature is itself fitted: `asks`, a logistic model over the question's embedding that
-tells a question the records answer from one they do not (a budget, the staff, a report's
-findings), which the records' words alone cannot: everyday wording shares few of them.
-Another, `topic`, tells a question about the programme from one about anything else: such a
-question is not answered from a document that is not the programme's (Programme.off_source).
-It reads the embedding and the question's words and word pairs (tf-idf, as scikit-learn's
-TfidfVectorizer with sublinear tf computes them): the embedding alone blurs "the programme"
-into any programme."""
+One feature is itself fitted: `asks`, a logistic model that tells a question the records
+answer from one they do not (a budget, the staff, who wrote a report, its findings), which the
+records' words alone cannot: everyday wording shares few of them. Another, `topic`, tells a
+question about the programme from one about anything else: such a question is not answered
+from a document that is not the programme's (Programme.off_source). Both read the question's
+embedding and its words and word pairs (tf-idf, as scikit-learn's TfidfVectorizer with
+sublinear tf computes them): the embedding alone blurs the words that decide them ("the
+programme" into any programme, "who wrote it" into "who is it for")."""
 
 from __future__ import annotations
 
@@ -67,31 +67,23 @@ class Judge:
     threshold: float = 0.5
     asks_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     asks_bias: float = 0.0
+    asks_terms: dict[str, tuple[float, float]] = field(default_factory=dict)  # idf, weight
     topic_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     topic_bias: float = 0.0
     topic_cut: float = math.inf  # log-odds above which a question is about the programme
     topic_terms: dict[str, tuple[float, float]] = field(default_factory=dict)  # idf, weight
 
-    def asks(self, vector: np.ndarray) -> float:
-        """The log-odds that the records answer a question with this embedding (0 without
-        a fitted model, or for an embedding of another size than it was fitted on)."""
-        return _logit(self.asks_weights, self.asks_bias, vector, 0.0)
+    def asks(self, vector: np.ndarray, text: str) -> float:
+        """The log-odds that the records answer a question with this embedding and text (0
+        without a fitted model, or for an embedding of another size than it was fitted on)."""
+        embedded = _logit(self.asks_weights, self.asks_bias, vector, math.nan)
+        return 0.0 if math.isnan(embedded) else embedded + terms_logit(self.asks_terms, text)
 
     def on_programme(self, vector: np.ndarray, text: str) -> bool:
         """Whether a question with this embedding and text is about the programme (never,
         without a fitted model or for an embedding of another size than it was fitted on)."""
         embedded = _logit(self.topic_weights, self.topic_bias, vector, -math.inf)
-        return embedded + self.terms_logit(text) > self.topic_cut
-
-    def terms_logit(self, text: str) -> float:
-        """The words' and word pairs' share of the `topic` log-odds: their l2-normalised
-        sublinear tf-idf weights times the fitted weights."""
-        found = Counter(t for n in (1, 2) for t in ngrams(text, n) if t in self.topic_terms)
-        values = {t: (1 + math.log(c)) * self.topic_terms[t][0] for t, c in found.items()}
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        if not norm:
-            return 0.0
-        return sum(v / norm * self.topic_terms[t][1] for t, v in values.items())
+        return embedded + terms_logit(self.topic_terms, text) > self.topic_cut
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in values.items())
@@ -99,6 +91,15 @@ class Judge:
 
     def answers(self, values: dict[str, float]) -> bool:
         return self.probability(values) >= self.threshold
+
+
+def terms_logit(terms: dict[str, tuple[float, float]], text: str) -> float:
+    """The words' and word pairs' share of a text model's log-odds: their l2-normalised
+    sublinear tf-idf weights times the fitted weights."""
+    found = Counter(t for n in (1, 2) for t in ngrams(text, n) if t in terms)
+    values = {t: (1 + math.log(c)) * terms[t][0] for t, c in found.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return sum(v / norm * terms[t][1] for t, v in values.items()) if norm else 0.0
 
 
 def ngrams(text: str, n: int) -> list[str]:
@@ -124,8 +125,13 @@ def load() -> Judge:
         data.get("threshold", 0.5),
         np.asarray(asks.get("weights", []), dtype=np.float64),
         float(asks.get("bias", 0.0)),
+        _terms(asks),
         np.asarray(topic.get("weights", []), dtype=np.float64),
         float(topic.get("bias", 0.0)),
         float(topic.get("cut", math.inf)),
-        {t: (float(idf), float(w)) for t, (idf, w) in topic.get("terms", {}).items()},
+        _terms(topic),
     )
+
+
+def _terms(model: dict) -> dict[str, tuple[float, float]]:
+    return {t: (float(idf), float(w)) for t, (idf, w) in model.get("terms", {}).items()}

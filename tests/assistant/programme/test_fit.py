@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.programme.fit import main
-from assistant.programme.judge import FEATURES, Judge
+from assistant.programme.judge import FEATURES, terms_logit
 from tests.assistant.programme.conftest import records_store
 from vectorstore.embeddings import Embedder
 
@@ -53,7 +53,8 @@ def test_the_fit_writes_a_judge_with_every_feature_and_the_asks_model(
     assert 0.0 < judge["threshold"] < 1.0
     assert len(judge["topic"]["weights"]) == len(judge["asks"]["weights"])
     assert -10.0 < judge["topic"]["cut"] < 10.0
-    assert "programme" in judge["topic"]["terms"]  # words of both kinds' questions, weighed
+    for model in ("asks", "topic"):  # words of both kinds' questions, weighed
+        assert "programme" in judge[model]["terms"]
     assert "programme_questions.jsonl, heldout_questions.jsonl: 48 questions" in judge["about"]
 
 
@@ -81,7 +82,7 @@ QUESTIONS = [
     ],
 )
 def test_the_judge_reads_the_words_as_the_fits_tfidf_does(text: str) -> None:
-    """The `topic` model's words are weighed at run time without scikit-learn: the same
+    """The text models' words are weighed at run time without scikit-learn: the same
     sublinear, l2-normalised tf-idf of words and word pairs as TfidfVectorizer's."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -90,7 +91,5 @@ def test_the_judge_reads_the_words_as_the_fits_tfidf_does(text: str) -> None:
     terms = {
         t: (float(vectorizer.idf_[j]), float(weights[j])) for t, j in vectorizer.vocabulary_.items()
     }
-    judge = Judge({}, 0.0, topic_terms=terms)
-
     expected = float((vectorizer.transform([text]) @ weights)[0])
-    assert judge.terms_logit(text) == pytest.approx(expected, abs=1e-9)
+    assert terms_logit(terms, text) == pytest.approx(expected, abs=1e-9)

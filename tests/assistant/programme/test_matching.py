@@ -71,9 +71,11 @@ def test_asks_is_neutral_without_a_model_or_for_another_embedding_size() -> None
 
     from assistant.programme.judge import Judge
 
-    assert Judge({}, 0.0).asks(np.ones(384)) == 0.0
-    assert Judge({}, 0.0, asks_weights=np.ones(3), asks_bias=1.0).asks(np.ones(384)) == 0.0
-    assert Judge({}, 0.0, asks_weights=np.ones(3), asks_bias=1.0).asks(np.ones(3)) == 4.0
+    assert Judge({}, 0.0).asks(np.ones(384), "who wrote it") == 0.0
+    fitted = Judge({}, 0.0, asks_weights=np.ones(3), asks_bias=1.0, asks_terms={"wrote": (1, -2)})
+    assert fitted.asks(np.ones(384), "who wrote it") == 0.0
+    assert fitted.asks(np.ones(3), "when was it") == 4.0
+    assert fitted.asks(np.ones(3), "who wrote it") == 2.0  # the one word known, normalised
 
 
 def test_wording_no_record_holds_still_offers_the_nearest_record(records_only) -> None:
