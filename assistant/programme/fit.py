@@ -2,10 +2,10 @@
 read sets of eval/sets.toml.
 
 Three logistic regressions, written to judge.json:
-- `asks`, over each question's embedding and its words' tf-idf: does the timeline or catalogue answer it (an
-  answerable question whose expected sources include a record)? Its log-odds are a feature of
-  the judge, taken out of fold for the judge's own fit so the judge does not learn to trust
-  answers it has already seen.
+- `asks`, over each question's embedding and its words' tf-idf: does the timeline or
+  catalogue answer it (an answerable question whose expected sources include a record)? Its
+  log-odds are a feature of the judge, taken out of fold for the judge's own fit so the judge
+  does not learn to trust answers it has already seen.
 - the judge, over judge.FEATURES of each question's candidate answers: an answerable
   question's candidate that states every key fact is one to give (1); any candidate for an
   unanswerable question, or one missing a key fact, is one to withhold (0).
