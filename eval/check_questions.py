@@ -90,10 +90,10 @@ def check_shape(rec: dict) -> list[str]:
     if not isinstance(rec["expected"], list) or not isinstance(rec["key_facts"], list):
         problems.append("'expected' and 'key_facts' must be lists")
         return problems
-    if cat == "followup":
-        problems += check_history(rec.get("history"))
+    if cat == "followup" or (cat == "unanswerable" and "history" in rec):
+        problems += check_history(rec.get("history"))  # an unanswerable follow-up has one too
     elif "history" in rec:
-        problems.append("only followup questions have a history")
+        problems.append("only follow-up and unanswerable questions have a history")
     if cat == "unanswerable":
         if rec["answerable"] is not False or rec["expected"] or rec["key_facts"]:
             problems.append("unanswerable needs answerable=false, expected=[], key_facts=[]")
