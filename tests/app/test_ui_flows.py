@@ -68,6 +68,14 @@ def browser(app: App):
             chromium.close()
 
 
+def settled(page) -> None:
+    """Wait until no transition or animation runs: a colour read mid-fade is neither the
+    one before nor the one after (a loaded machine stretches the fades past any fixed wait)."""
+    page.wait_for_timeout(300)
+    running = "() => document.getAnimations().every(a => a.playState !== 'running')"
+    page.wait_for_function(running, timeout=WAIT)
+
+
 def no_low_contrast(page, where: str) -> None:
     offenders = low_contrast(page)
     assert not offenders, f"{where}: text below 4.5:1:\n" + "\n".join(map(str, offenders[:20]))
@@ -109,7 +117,7 @@ def test_every_view_is_readable_and_the_chat_comes_first(browser, app: App, view
     ask_year = page.get_by_role("button", name="Ask the assistant about this year")
     ask_year.wait_for(state="visible", timeout=WAIT)
     page.wait_for_function("b => !b.disabled", arg=ask_year.element_handle(), timeout=WAIT)
-    page.wait_for_timeout(600)
+    settled(page)
     no_low_contrast(page, f"timeline {view} {theme}")
     if view == "desktop":
         page.wait_for_timeout(800)
