@@ -26,6 +26,7 @@ from assistant.retrieval.evidence import (
     question_parts,
     strength,
 )
+from assistant.retrieval.periods import find_period
 from assistant.retrieval.search import Retrieval
 from assistant.text import tokens
 
@@ -115,6 +116,10 @@ def features(
     passages = [index.words_of(f"{c.chunk.title} {c.chunk.text}") for c in top]
     words = [t for t in dict.fromkeys(query) if not t.isdigit()]
     period = retrieval.period
+    years = query
+    if followup and find_period(prompt.question):
+        # "and in 2019?" asks its own year: the year of the question it follows is answered
+        period, years = find_period(prompt.question), tokens(prompt.question)
     in_period = [
         c.chunk
         for c in top
@@ -151,7 +156,7 @@ def features(
         "absent_subject": float(
             names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in best], index)
         ),
-        "absent_year": float(names_an_absent_year(query, passages, bool(in_period))),
+        "absent_year": float(names_an_absent_year(years, passages, bool(in_period))),
         "lacks_quantity": float(lacks_the_quantity(asked, texts)),
         "lacks_count_for_year": float(lacks_a_count_for_the_year(asked, texts)),
         "lacks_contact": float(lacks_the_contact(asked, texts)),

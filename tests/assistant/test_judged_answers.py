@@ -123,3 +123,18 @@ def test_a_follow_up_read_with_the_question_before_says_so(
         "(Read together with your previous question: “How did brokers recruit kidney donors in "
         "Egypt?”.)"
     )
+
+
+def test_a_follow_up_asking_its_own_year_is_judged_on_that_year(
+    assistant: Assistant,  # noqa: F811
+) -> None:
+    """ "and in 2031?" after a question on the 2008 pilot: the page that names 2008 does not
+    hold the year now asked."""
+    earlier = "Where was the transnational referral mechanism first piloted in 2008?"
+    history = [Turn("user", earlier), Turn("assistant", "In Albania and Moldova. [1]")]
+
+    later = assistant.search("and in 2031?", history)
+    same = assistant.search("and in 2008?", history)
+
+    assert later is not None and later.features["absent_year"] == 1.0
+    assert same is not None and same.features["absent_year"] == 0.0
