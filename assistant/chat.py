@@ -52,6 +52,11 @@ OFF_SOURCE = (
     "the question is about the ICMPD programme, and none of the passages found is from its "
     "publications"
 )
+# A refusal after the passages answered gives its own reason, not the judge's reasons to answer.
+RECORDS_DECLINED = (
+    "the answer would rest on timeline and catalogue records alone, which do not say this"
+)
+NO_QUOTE = "no sentence of the passages found could be quoted as the answer"
 
 
 @dataclass
@@ -170,8 +175,10 @@ class Assistant:
         declined = not sources or self.programme.owns(sources)  # records the records declined
         off = not declined and self.programme.off_source(question, earlier, chunks.values())
         if declined or off:
-            why = Verdict(verdict.score, False, (OFF_SOURCE,)) if off else verdict
-            refusal = self._refusal(prompt, chunks, pages, why, started)
+            reason = OFF_SOURCE if off else RECORDS_DECLINED if sources else NO_QUOTE
+            refusal = self._refusal(
+                prompt, chunks, pages, Verdict(verdict.score, False, (reason,)), started
+            )
             refusal.removed = removed
             yield refusal
             return

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from assistant.answer import Answer
-from assistant.chat import Assistant
+from assistant.chat import RECORDS_DECLINED, Assistant
+from assistant.judging.features import DESCRIPTIONS, reason
 from assistant.prompt import Turn
 from ingest import catalogue
 from tests.assistant.programme.conftest import extractive
@@ -439,3 +440,14 @@ def test_a_follow_up_naming_both_records_it_compares_is_read_on_its_own(
 
     assert "2023 - 2017 = 6 years" in answer.text, answer.text
     assert "West Africa" not in answer.text
+
+
+def test_a_refusal_of_an_answer_resting_on_declined_records_says_so(assistant: Assistant) -> None:
+    """The passages' judge would answer from the records the records' judge declined: the
+    refusal names that, not the judge's reasons to answer ("one passage stands out")."""
+    answer = assistant.ask("What does the 2023 outlook say ICMPD will keep doing?")
+    to_answer = {reason(name, high, True) for name in DESCRIPTIONS for high in (False, True)}
+
+    assert answer.refused
+    assert answer.why == [RECORDS_DECLINED]
+    assert not to_answer & set(answer.why)
