@@ -115,11 +115,10 @@ def features(
     texts = [c.chunk.text for c in best]
     passages = [index.words_of(f"{c.chunk.title} {c.chunk.text}") for c in top]
     words = [t for t in dict.fromkeys(query) if not t.isdigit()]
-    period = retrieval.period
-    years = query
-    if followup and find_period(prompt.question):
-        # "and in 2019?" asks its own year: the year of the question it follows is answered
-        period, years = find_period(prompt.question), tokens(prompt.question)
+    period, years = retrieval.period, query
+    own = find_period(prompt.question) if followup else None
+    if own:  # "and in 2019?" asks its own year: the year of the question it follows is answered
+        period, years = own, tokens(prompt.question)
     in_period = [
         c.chunk
         for c in top

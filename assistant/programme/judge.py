@@ -76,8 +76,10 @@ class Judge:
     def asks(self, vector: np.ndarray, text: str) -> float:
         """The log-odds that the records answer a question with this embedding and text (0
         without a fitted model, or for an embedding of another size than it was fitted on)."""
-        embedded = _logit(self.asks_weights, self.asks_bias, vector, math.nan)
-        return 0.0 if math.isnan(embedded) else embedded + terms_logit(self.asks_terms, text)
+        if len(self.asks_weights) != len(vector):
+            return 0.0  # unfitted: its words alone say nothing either
+        embedded = _logit(self.asks_weights, self.asks_bias, vector, 0.0)
+        return embedded + terms_logit(self.asks_terms, text)
 
     def on_programme(self, vector: np.ndarray, text: str) -> bool:
         """Whether a question with this embedding and text is about the programme (never,
