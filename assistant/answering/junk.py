@@ -7,7 +7,7 @@ import json
 import re
 from importlib import resources
 
-from assistant.answering.mend import without_heading
+from assistant.answering.mend import opens_with_furniture, without_heading
 
 _HEADING = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|(?:chapter|section|annex|part)\s+\w+[.:]?)\s+[A-Z]", re.I
@@ -56,6 +56,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "reference"
     if _LINK.search(text) and _beside_links(text) <= LINK_WORDS:
         return "reference"
+    if opens_with_furniture(text):
+        return "page or footnote number"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
         return "heading"  # longer, it is a heading run into a sentence: kept, the fact is there
     numbers = _NUMBER.findall(text)

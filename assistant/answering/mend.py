@@ -28,10 +28,47 @@ _HEADING = re.compile(
 )
 
 
+# Words that open a sentence and never follow a count ("45 The reports ...", not "12 Member
+# States"): a bare number before one is a footnote's or a page's number.
+_OPENERS = (
+    "The|A|An|In|It|Its|This|These|Those|That|There|Here|They|We|He|She|Their|His|Her|Our|"
+    "According|See|Cf|Since|With|For|Although|Though|As|At|On|By|During|While|When|Where|If|"
+    "Of|To|From|Only|Most|Many|Some|All|Both|Each|Such|No|Not|However|Also|Even|Because|"
+    "Between|Among|Under|After|Before|Until|Within|Without|Through|Despite|Unlike|Whether|"
+    "Furthermore|Moreover|Thus|Therefore|Finally|Following|Based|Given|Which|What|Who"
+)
+_NOTE_NUMBER = re.compile(rf"^\d{{1,3}}\s+(?=(?:{_OPENERS})\b)")
+# A running header in capitals and the page's number, run into the page's first sentence:
+# "INVESTIGATION 125 Financial investigations ..."; seven capitals at least, so that an
+# acronym and a count ("ECOWAS 15 Member States") stay.
+_CAPS_HEADER = re.compile(
+    r"^(?=(?:[A-Z’'&:,-]\s?){7,})[A-Z][A-Z’'&:,-]+(?:\s+[A-Z][A-Z’'&:,-]*)*\s+\d{1,3}\s+"
+    r"(?=[A-Z]|\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z])"
+)
+
+
+def without_furniture(sentence: str) -> str:
+    """The sentence without a running header in capitals and its page number, or a footnote's
+    number, run into its start: a substring of the page, so still a quote."""
+    start = 0
+    for pattern in (_CAPS_HEADER, _NOTE_NUMBER):
+        match = pattern.match(sentence[start:])
+        if match and start + match.end() < len(sentence):
+            start += match.end()
+    return sentence[start:]
+
+
 def without_heading(sentence: str) -> str:
-    """The sentence without a numbered heading run into its start (a substring, so a quote)."""
+    """The sentence without the page furniture and a numbered heading run into its start (a
+    substring, so a quote)."""
+    sentence = without_furniture(sentence)
     match = _HEADING.match(sentence)
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
+
+
+def opens_with_furniture(sentence: str) -> bool:
+    """Opens with a running header in capitals and its page number, or a footnote's number."""
+    return bool(_CAPS_HEADER.match(sentence) or _NOTE_NUMBER.match(sentence))
 
 
 def mend(text: str) -> str:

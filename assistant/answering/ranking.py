@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistant.answering.junk import is_junk
-from assistant.answering.mend import without_heading
+from assistant.answering.mend import without_furniture, without_heading
 from assistant.judging.asked import asked_kind, gives
 from assistant.programme.records import RELATED_TITLES
 from assistant.prompt import Passage, Prompt
@@ -100,7 +100,7 @@ def _of_passage(
             "length": math.log1p(len(text.split())),
             "figure": float(any(ch.isdigit() for ch in text)),
             "question_share": len(words & question) / max(len(question), 1),
-            "heading": float(text != sentence.text),
+            "heading": float(text != without_furniture(sentence.text)),
         }
         out.append(Candidate(passage.n, text, features))
     return out

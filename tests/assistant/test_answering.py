@@ -35,6 +35,8 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("Smith, J. (2019). Labour and trafficking. Journal of Crime, 12(3), 1-20.", "reference"),
         ("ICMPD 2015 ICMPD (2015) Targeting Vulnerabilities.", "reference"),
         ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
+        ("45 The reports were mainly from individuals.", "page or footnote number"),
+        ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
             "Issue brief No. 8. https://www.unodc.org/documents/ human-trafficking/ICAT/"
@@ -99,8 +101,21 @@ def test_a_footnote_number_after_a_full_stop_is_dropped(raw: str, shown: str) ->
         # a sentence that opens with a figure is no heading
         ("12 Member States reported an increase in 2015.", None),
         ("3 of the 10 victims were minors. ", None),
-        # nor is a footnote's number before its text
-        ("18 The Convention calls on States Parties to appoint a rapporteur.", None),
+        # a footnote's number before its text, or a running header in capitals and its page
+        (
+            "18 The Convention calls on States Parties to appoint a rapporteur.",
+            "The Convention calls on States Parties to appoint a rapporteur.",
+        ),
+        (
+            "INVESTIGATION 125 Financial investigations entail attention to profits.",
+            "Financial investigations entail attention to profits.",
+        ),
+        (
+            "THE PUBLIC PROSECUTION 145 6 Conclusions The study builds on the estimation.",
+            "The study builds on the estimation.",
+        ),
+        # an acronym and a count are no header
+        ("ECOWAS 15 Member States agreed on a plan.", None),
     ],
 )
 def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote(
