@@ -182,7 +182,8 @@ class Assistant:
             refusal.removed = removed
             yield refusal
             return
-        text = mend(text)  # for display only: each source's quote stays verbatim
+        # for display only: each source's quote stays verbatim
+        text = mend(text, found.retrieval.index.known)
         if found.partial:
             text += f"\n\n({PARTLY_COVERED})"
         if found.merged:

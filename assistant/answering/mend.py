@@ -71,9 +71,39 @@ def opens_with_furniture(sentence: str) -> bool:
     return bool(_CAPS_HEADER.match(sentence) or _NOTE_NUMBER.match(sentence))
 
 
-def mend(text: str) -> str:
+# Two pieces of one word that the PDF's text layer split ("re mained", "investiga - tion").
+_SPLIT_WORD = re.compile(r"(?<![\w’'-])([A-Za-z]+)(?: | - )([a-z]+)(?![\w’'-])")
+
+
+def _word(piece: str, words: frozenset[str]) -> bool:
+    if len(piece) <= 2:  # the language's short words are not in the list; of letters, two
+        return len(piece) == 2 or piece.lower() in ("a", "i")
+    return piece.lower() in words
+
+
+def _joined_words(text: str, words: frozenset[str]) -> str:
+    """Two pieces as one word when together they are one and the second, or a first of two
+    letters or more, is none: "peop le", not "of ten" or "c as". Each piece may pair with the
+    one before it and the one after."""
+    out, pos = [], 0
+    while match := _SPLIT_WORD.search(text, pos):
+        first, second = match.group(1), match.group(2)
+        if (first + second).lower() in words and (
+            not _word(second, words) or (len(first) >= 2 and not _word(first, words))
+        ):
+            out.append(text[pos : match.start()] + first + second)
+            pos = match.end()
+        else:
+            out.append(text[pos : match.start() + len(first)])
+            pos = match.start() + len(first)
+    return "".join(out) + text[pos:]
+
+
+def mend(text: str, words: frozenset[str] = frozenset()) -> str:
     """Text as a person should read it: no glued footnote numbers, no split figures, no line-end
-    hyphens, single spaces."""
+    hyphens, no words split in two (with `words`, the words of the language), single spaces."""
+    if words:
+        text = _joined_words(text, words)
     text = _FOOTNOTE.sub("", text)
     text = _YEAR_FOOTNOTE.sub("", text)
     text = _WORD_FOOTNOTE.sub(r"\1", text)

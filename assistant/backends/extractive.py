@@ -1,11 +1,14 @@
 """The offline default: an answer made of the retrieved sentences that best answer the question.
 
 Every sentence is a verbatim quote followed by its marker, so it is supported by construction;
-deterministic, and fast because retrieval already ranked the sentences.
+deterministic, and fast because retrieval already ranked the sentences. A page's own reference
+numbers in brackets ("... would otherwise reject [3].") are left out: the citation check would
+read them as markers and remove the sentence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -15,6 +18,8 @@ from assistant.prompt import Prompt
 if TYPE_CHECKING:
     from assistant.settings import AssistantSettings
 
+PAGE_REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+
 
 class ExtractiveBackend:
     name = "extractive"
@@ -22,7 +27,7 @@ class ExtractiveBackend:
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         for i, c in enumerate(choose(prompt)):
-            yield ("" if i == 0 else " ") + f"{c.text} [{c.n}]"
+            yield ("" if i == 0 else " ") + f"{PAGE_REFERENCE.sub('', c.text)} [{c.n}]"
 
 
 def create(settings: AssistantSettings) -> ExtractiveBackend:

@@ -131,6 +131,27 @@ def test_a_heading_run_into_a_sentence_it_cannot_cut_is_kept_for_its_fact() -> N
     assert junk_kind("Chapter 3 Lessons Seventeen caseworkers were trained in Chisinau.") is None
 
 
+WORDS = frozenset({"remained", "people", "telephone", "investigation", "often", "ten", "case"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (
+            "The level of punishment re mained the same.",
+            "The level of punishment remained the same.",
+        ),
+        ("Most peop le gave a teleph one number.", "Most people gave a telephone number."),
+        ("An investiga - tion began.", "An investigation began."),
+        # two words that make a third stay two, as do a letter and a short word
+        ("In of ten cases, c as es were closed.", "In of ten cases, c as es were closed."),
+    ],
+)
+def test_a_word_the_text_layer_split_is_joined_for_display(raw: str, shown: str) -> None:
+    assert mend(raw, WORDS) == shown
+    assert mend(raw) == raw  # without the language's words nothing is joined
+
+
 def test_mending_keeps_figures_codes_and_compounds() -> None:
     text = "In 2015, 1,234 B9 permits and short- and long-term visas (Art. 5) were issued."
 

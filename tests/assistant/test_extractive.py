@@ -171,3 +171,32 @@ def test_deterministic_and_registered_by_name() -> None:
 
     assert backend.name == "extractive"
     assert "".join(backend.generate(p)) == answer(p) == answer(p)
+
+
+def test_a_pages_own_reference_numbers_do_not_cost_the_sentence() -> None:
+    """ "... would otherwise reject [1]." quoted as it stands cites passage 1, which does not
+    support it, and the citation check removed it ("Removed 1 generated sentence(s) ..." under
+    an answer nothing generated)."""
+    from assistant.answering.citations import check
+    from tests.assistant.test_citations import chunk
+
+    other = chunk("labour-handbook", 9)
+    page = (
+        "Forced labour means work taken under threat of a penalty [12]. In short, it is about "
+        "forcing persons to accept terms of employment that they would otherwise reject [1]."
+    )
+    found = replace(chunk("organ-study", 17), text=page, start=0, end=len(page))
+    sentence = page.split(". ", 1)[1]
+    p = prompt(
+        replace(passage(1, (other.text, 0.2)), text=other.text),
+        replace(passage(2, (sentence, 0.9)), text=page),
+    )
+    pages = {other.doc_id: other.text, found.doc_id: page}
+
+    text, sources, removed = check(
+        answer(p), p.passages, {1: other, 2: found}, lambda c: pages[c.doc_id]
+    )
+
+    assert removed == []
+    assert "reject [1]" not in text and "would otherwise reject" in text
+    assert any(s.quote == sentence for s in sources)  # verbatim, its reference number too
