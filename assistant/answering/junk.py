@@ -1,5 +1,6 @@
 """Sentences that are page furniture, not statements: headings, contents lines, references,
-DOIs and citation notices, rows of bare figures, text in another language."""
+DOIs and citation notices, rows of bare figures, a page's own questions, text in another
+language."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ _HEADING = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|(?:chapter|section|annex|part)\s+\w+[.:]?)\s+[A-Z]", re.I
 )
 _CONTENTS = re.compile(r"(?:\.\s?){4,}|…{2,}|\s\.{3,}\s*\d+\s*$")
+# Contents entries without dot leaders: "11.8.3 Organ removal 226 11.8.4 Interviews 227".
+_CONTENTS_ENTRY = re.compile(r"\b\d{1,2}(?:\.\d{1,2}){1,3}\s+[A-Z][^.?!]{2,80}?\s\d{1,3}(?=\s|$)")
+# A chart's axis or a table's row opening the text: six bare figures in a row (further in, a
+# table run into a sentence may follow the statement that reads it, which is kept).
+_FIGURE_RUN = re.compile(r"^(?:\d[\d.,%]*\s+){5}\d[\d.,%]*(?!\S)")
+QUESTION_WORDS = 15  # a page's own question is short; a longer one may state something first
 _DOI = re.compile(r"\bdoi\b|\b10\.\d{4,9}/\S+|please cite this|\bISBN\b|\bISSN\b|©", re.I)
 _REFERENCE = re.compile(
     r"^[A-Z][\w'’-]+,\s+(?:[A-Z]\.\s?){1,3}(?:,|&|and|\()"  # "Smith, J. (2019)"
@@ -48,8 +55,10 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     words = re.findall(r"[A-Za-zÀ-ÿ]+", text)
     if _DOI.search(text):
         return "doi or citation notice"
-    if _CONTENTS.search(text):
+    if _CONTENTS.search(text) or len(_CONTENTS_ENTRY.findall(text)) >= 2:
         return "contents line"
+    if text.endswith("?") and len(words) <= QUESTION_WORDS:
+        return "question"  # a page's heading or interview question states nothing
     if _REFERENCE.search(text) or (
         len(text.split()) <= REFERENCE_WORDS and _SHORT_REFERENCE.search(text)
     ):
@@ -61,6 +70,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
         return "heading"  # longer, it is a heading run into a sentence: kept, the fact is there
     numbers = _NUMBER.findall(text)
+    if _FIGURE_RUN.match(text):
+        return "row of figures"
     if len(numbers) >= 3 and len(_ALPHA_WORD.findall(text)) < 1.5 * len(numbers):
         return "row of figures"
     lowered = [w.lower() for w in words]

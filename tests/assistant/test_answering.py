@@ -36,6 +36,13 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("ICMPD 2015 ICMPD (2015) Targeting Vulnerabilities.", "reference"),
         ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
         ("45 The reports were mainly from individuals.", "page or footnote number"),
+        ("Do you consent to being referred into the NRM?", "question"),
+        (
+            "viii 11.8.3 Human trafficking with a view to organ removal 226 11.8.4 Interviews "
+            "among medical practitioners 227 11.9 Conclusion: recommendations 227",
+            "contents line",
+        ),
+        ("0 5 10 15 20 25 30 35 East Asia and the Pacific Eastern Europe", "row of figures"),
         ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
@@ -58,6 +65,7 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "2014: ICMPD joined ICAT.",
         "ICMPD (2015) found that most of the identified victims were women.",
         "See www.comensha.nl.",  # a site is an answer to "what is their website"
+        "Section 3.3 describes the data of 2011 in 12 tables and 4 figures.",
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
     ],
 )
