@@ -59,7 +59,9 @@ def fit_judge(
     def logistic(c: float):
         return lambda: make_pipeline(
             StandardScaler(),
-            LogisticRegression(C=c, penalty="l1", solver="liblinear", max_iter=2000),
+            LogisticRegression(
+                C=c, penalty="l1", solver="liblinear", max_iter=2000, random_state=0
+            ),
         )
 
     report: dict[str, Any] = {"questions": len(y), "unanswerable": int((~y).sum()), "cv": {}}
