@@ -704,14 +704,14 @@ def run_groups(
 
 
 def sets_of(
-    sets_file: Path, statuses: Sequence[str], model: str, left_out: Sequence[str] = ()
+    sets_file: Path, statuses: Sequence[str], left_out: Sequence[str] = ()
 ) -> dict[str, Path]:
-    """The question files the fit of `model` reads: the sets of eval/sets.toml with one of the
-    statuses, a kind not left out and `fit` naming the model, by set name."""
+    """The question files a fit reads: the sets of eval/sets.toml with one of the statuses, a
+    kind not left out and not marked `fit = false`, by set name."""
     return {
         s.name: s.path
         for s in load_sets(sets_file)
-        if s.status in statuses and s.kind not in left_out and s.fits(model)
+        if s.status in statuses and s.kind not in left_out and s.fit
     }
 
 
@@ -784,7 +784,7 @@ def fit(
     from assistant.judging.fitting import fit_judge
 
     # A programme set's answerable questions are the records' to answer, not the passages'.
-    paths = sets_of(sets_file, statuses, "judge", left_out=("programme",))
+    paths = sets_of(sets_file, statuses, left_out=("programme",))
     questions = load_questions(list(paths.values()))
     rows, labels = [], []
     if details_file is not None:
@@ -825,7 +825,7 @@ def fit_sentences(
 
     assistant = _assistant(open_index(StoreSettings.from_env(data_dir=data_dir)).reader())
     examples = []
-    for name, path in sets_of(sets_file, statuses, "ranker", left_out=("programme",)).items():
+    for name, path in sets_of(sets_file, statuses, left_out=("programme",)).items():
         for q in load_questions([path]):
             if not q.answerable or q.history or not q.key_facts:
                 continue

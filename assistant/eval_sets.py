@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 STATUSES = ("training", "read", "blind")
-# The fitted models a set may be fitted on: the passages' judge, the sentence ranker, the
-# records' judge (`fit = ["judge", "ranker"]`; true is all of them, false none).
-MODELS = ("judge", "ranker", "records")
 
 
 @dataclass(frozen=True)
@@ -20,10 +17,7 @@ class QuestionSet:
     path: Path
     status: str
     kind: str
-    fit: frozenset[str] = frozenset(MODELS)  # the models fitted on it (none: scored only)
-
-    def fits(self, model: str) -> bool:
-        return model in self.fit
+    fit: bool = True  # the shipped models are fitted on it (`fit = false`: scored only)
 
 
 @dataclass(frozen=True)
@@ -58,13 +52,9 @@ def load_sets(path: Path) -> list[QuestionSet]:
         if not kind or "file" not in row:
             raise SetsError(f"{path}: [sets.{name}] needs a file and a kind")
         fit = row.get("fit", True)
-        if isinstance(fit, bool):
-            fit = list(MODELS) if fit else []
-        if not isinstance(fit, list) or not set(fit) <= set(MODELS):
-            raise SetsError(
-                f"{path}: [sets.{name}] fit={fit!r}, expected true, false or a list of {MODELS}"
-            )
-        out.append(QuestionSet(name, path.parent / row["file"], status, kind, frozenset(fit)))
+        if not isinstance(fit, bool):
+            raise SetsError(f"{path}: [sets.{name}] fit={fit!r}, expected true or false")
+        out.append(QuestionSet(name, path.parent / row["file"], status, kind, fit))
     return out
 
 

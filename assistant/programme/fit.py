@@ -185,7 +185,7 @@ def main(
 
     store = open_store(StoreSettings.from_env(data_dir=data_dir))
     programme = Programme(store, Retriever(store))
-    sets = [s for s in load_sets(sets_file) if s.status in statuses and s.fits("records")]
+    sets = [s for s in load_sets(sets_file) if s.status in statuses and s.fit]
     asked = collect(programme, sets)
     texts = sorted({t for a in asked for t in a.texts.values()})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))

@@ -89,26 +89,13 @@ def test_a_set_marked_fit_false_is_scored_but_never_fitted_on(tmp_path: Path) ->
         '[sets.a]\nfile = "a.jsonl"\nstatus = "training"\nkind = "corpus"\n'
         '[sets.b]\nfile = "b.jsonl"\nstatus = "training"\nkind = "corpus"\nfit = false\n'
     )
-    assert [s.fits("judge") for s in load_sets(tmp_path / "sets.toml")] == [True, False]
-    assert list(harness.sets_of(tmp_path / "sets.toml", ("training",), "judge")) == ["a"]
+    assert [s.fit for s in load_sets(tmp_path / "sets.toml")] == [True, False]
+    assert list(harness.sets_of(tmp_path / "sets.toml", ("training",))) == ["a"]
     (tmp_path / "bad.toml").write_text(
         '[sets.a]\nfile = "a.jsonl"\nstatus = "training"\nkind = "corpus"\nfit = "no"\n'
     )
-    with pytest.raises(ValueError, match=r"\[sets.a\] fit='no', expected true, false or a list"):
+    with pytest.raises(ValueError, match=r"\[sets.a\] fit='no', expected true or false"):
         load_sets(tmp_path / "bad.toml")
-
-
-def test_a_set_may_be_fitted_on_by_some_models_only(tmp_path: Path) -> None:
-    (tmp_path / "sets.toml").write_text(
-        '[sets.a]\nfile = "a.jsonl"\nstatus = "training"\nkind = "corpus"\n'
-        'fit = ["judge", "ranker"]\n'
-    )
-    path = tmp_path / "sets.toml"
-    assert list(harness.sets_of(path, ("training",), "ranker")) == ["a"]
-    assert list(harness.sets_of(path, ("training",), "records")) == []
-    path.write_text(path.read_text().replace('"ranker"', '"reader"'))
-    with pytest.raises(ValueError, match=r"fit=\['judge', 'reader'\]"):
-        load_sets(path)
 
 
 def test_a_bar_file_that_is_missing_is_named(tmp_path: Path) -> None:
