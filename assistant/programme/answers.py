@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.answer import Answer, Source
 from assistant.answering.citations import check, source, split_claims
-from assistant.conversation.followup import continues, earlier_question
+from assistant.conversation.followup import SHORT, continues, earlier_question
 from assistant.programme.judge import asks_text, features
 from assistant.programme.judge import load as load_judge
 from assistant.programme.matching import Match, Query, in_period, match, parse, period_listing
@@ -173,13 +173,17 @@ class Programme:
         pool = [r for r in records.items if filters is None or filters.accepts(r.chunk)]
         query = parse(question, history)
         earlier = earlier_question(question, history)
-        attempts = [(query, False)]
+        alone = False  # how the question's own words are read: as a follow-up or not
+        attempts = [(query, alone)]
         if earlier:  # "When were they revised?" leans on the question before
             says_little = _says_little(question, query)
-            attempts = [] if says_little else [(query, False)]
             about_records = self._answers(earlier, records, pool)
             if says_little and not about_records:
                 return  # "and in 2010?" after a question the reports answer: theirs to follow
+            # "and in europe?" after a question on forced labour: its own words are read as a
+            # follow-up of that question, which the judge weighs
+            alone = not about_records and continues(question) and len(tokens(question)) <= SHORT
+            attempts = [] if says_little else [(query, alone)]
             if about_records:
                 # the conversation is about the records: the follow-up is read with it
                 both = parse(f"{question} {earlier}", history)
@@ -219,7 +223,7 @@ class Programme:
         # weighs its nearness against the words it lacks.
         nearest = max(pool, key=lambda r: near.get(r.id, 0.0))
         found = Match("records", [nearest], records.coverage(query.words, [nearest]))
-        yield query, found, features(query, found, records, False, near, asks[False])
+        yield query, found, features(query, found, records, alone, near, asks[alone])
 
     def _answers(self, question: str, records: Records, pool: list[Record]) -> bool:
         """Whether the records answer this question on its own (not merely share a word)."""
