@@ -61,14 +61,18 @@ def without_furniture(sentence: str) -> str:
 def without_heading(sentence: str) -> str:
     """The sentence without the page furniture and a numbered heading run into its start (a
     substring, so a quote)."""
-    sentence = without_furniture(sentence)
+    return cut_heading(without_furniture(sentence))
+
+
+def cut_heading(sentence: str) -> str:
+    """The sentence without a numbered heading run into its start (a substring, so a quote)."""
     match = _HEADING.match(sentence)
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
 
 
 def opens_with_furniture(sentence: str) -> bool:
     """Opens with a running header in capitals and its page number, or a footnote's number."""
-    return bool(_CAPS_HEADER.match(sentence) or _NOTE_NUMBER.match(sentence))
+    return without_furniture(sentence) != sentence
 
 
 # Two pieces of one word that the PDF's text layer split ("re mained", "investiga - tion").

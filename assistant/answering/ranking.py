@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistant.answering.junk import is_junk
-from assistant.answering.mend import without_furniture, without_heading
+from assistant.answering.mend import cut_heading, without_furniture
 from assistant.judging.asked import asked_kind, gives
 from assistant.programme.records import RELATED_TITLES
 from assistant.prompt import Passage, Prompt
@@ -78,7 +78,8 @@ def _of_passage(
     top = order.get(passage.sentences[0].text, -9) if passage.sentences else -9
     out = []
     for k, sentence in enumerate(passage.sentences):
-        text = without_heading(sentence.text)
+        plain = without_furniture(sentence.text)
+        text = cut_heading(plain)
         if sentence.score <= 0 and (rank, k) != (0, 0):
             continue  # no word of the question: 1 % hold a key fact, against 7 % of the rest
         if is_junk(text, passage.title) or 0 <= related <= starts.get(sentence.text, -1):
@@ -100,7 +101,7 @@ def _of_passage(
             "length": math.log1p(len(text.split())),
             "figure": float(any(ch.isdigit() for ch in text)),
             "question_share": len(words & question) / max(len(question), 1),
-            "heading": float(text != without_furniture(sentence.text)),
+            "heading": float(text != plain),
         }
         out.append(Candidate(passage.n, text, features))
     return out

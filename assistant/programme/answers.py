@@ -173,8 +173,8 @@ class Programme:
         pool = [r for r in records.items if filters is None or filters.accepts(r.chunk)]
         query = parse(question, history)
         earlier = earlier_question(question, history)
-        alone = False  # how the question's own words are read: as a follow-up or not
-        attempts = [(query, alone)]
+        own_followup = False  # whether the question's own words are read as a follow-up
+        attempts = [(query, own_followup)]
         if earlier:  # "When were they revised?" leans on the question before
             says_little = _says_little(question, query)
             about_records = self._answers(earlier, records, pool)
@@ -182,8 +182,10 @@ class Programme:
                 return  # "and in 2010?" after a question the reports answer: theirs to follow
             # "and in europe?" after a question on forced labour: its own words are read as a
             # follow-up of that question, which the judge weighs
-            alone = not about_records and continues(question) and len(tokens(question)) <= SHORT
-            attempts = [] if says_little else [(query, alone)]
+            own_followup = (
+                not about_records and continues(question) and len(tokens(question)) <= SHORT
+            )
+            attempts = [] if says_little else [(query, own_followup)]
             if about_records:
                 # the conversation is about the records: the follow-up is read with it
                 both = parse(f"{question} {earlier}", history)
@@ -223,7 +225,7 @@ class Programme:
         # weighs its nearness against the words it lacks.
         nearest = max(pool, key=lambda r: near.get(r.id, 0.0))
         found = Match("records", [nearest], records.coverage(query.words, [nearest]))
-        yield query, found, features(query, found, records, alone, near, asks[alone])
+        yield query, found, features(query, found, records, own_followup, near, asks[own_followup])
 
     def _answers(self, question: str, records: Records, pool: list[Record]) -> bool:
         """Whether the records answer this question on its own (not merely share a word)."""
