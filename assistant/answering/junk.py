@@ -1,5 +1,5 @@
-"""Sentences that are page furniture, not statements: headings, contents lines, references,
-DOIs and citation notices, rows of bare figures, a page's own questions, text in another
+"""Sentences that are page furniture, not statements: headings, contents lines, references and
+footnotes, DOIs and citation notices, rows of bare figures, a page's own questions, text in another
 language."""
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ _REFERENCE = re.compile(
     r"|\bvol\.\s*\d+|\bpp\.\s*\d+",
     re.I,
 )
+# A footnote's text at the foot of a page: its number, then a source ("28 United Nations Office
+# on Drugs and Crime, ..., Vienna, 2015", "27 Interviews with stakeholders from Djibouti.").
+_NOTE = re.compile(r"^\d{1,3}\s+(?=[A-Z]|https?://|www\.)")
+_SOURCE = re.compile(
+    r"\(\d{4}[a-z]?\)|,\s(?:19|20)\d\d[a-z]?(?:[,.;):]|$)|\bp\.\s?\d|https?://|www\."
+    r"|\b(?:interviews?|FGDs?|KIIs?|focus groups?)\b.{0,40}\b(?:with|from|in)\b",
+    re.I,
+)
+# A short line citing a page: "... Research Report, p. 51-52." (a longer sentence with a page
+# reference at its end had a footnote run into it, and may hold the fact)
+_PAGE_CITED = re.compile(r"\bpp?\.\s?\d+(?:\s?[-–]\s?\d+)?\)?\.?$")
+PAGE_CITED_WORDS = 25
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12
@@ -65,6 +77,10 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "reference"
     if _LINK.search(text) and _beside_links(text) <= LINK_WORDS:
         return "reference"
+    if (_NOTE.match(text) and _SOURCE.search(text)) or (
+        len(text.split()) <= PAGE_CITED_WORDS and _PAGE_CITED.search(text)
+    ):
+        return "footnote"
     if opens_with_furniture(text):
         return "page or footnote number"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:

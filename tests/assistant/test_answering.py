@@ -50,6 +50,14 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
             "19-10800_ICAT_Issue_Brief_8_Ebook. pdf.",
             "reference",
         ),
+        (  # a footnote's source, its number first
+            "28 United Nations Office on Drugs and Crime, Abuse of a Position of Vulnerability, "
+            "UNODC, Vienna, 2013.",
+            "footnote",
+        ),
+        ("27 Interviews with stakeholders from Djibouti.", "footnote"),
+        ("180 https://www.iom.int/news/national-strategy 181 IOM RDH (2021).", "footnote"),
+        ("Joint Initiative Horn of Africa Research Report, p. 51-52.", "footnote"),
     ],
 )
 def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
@@ -67,6 +75,11 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "See www.comensha.nl.",  # a site is an answer to "what is their website"
         "Section 3.3 describes the data of 2011 in 12 tables and 4 figures.",
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
+        "12 Member States signed the Convention in 2005.",  # a count, not a footnote's number
+        # a long sentence a page reference was run into still states its fact
+        "Jyotsna Gupta, a senior lecturer at the University of Utrecht, argues that surrogate "
+        "mothers are usually under enormous pressure from their families and intermediaries "
+        "to carry a child for others (Gupta, 2012: p. 31).",
     ],
 )
 def test_statements_are_not_junk(sentence: str) -> None:
