@@ -19,6 +19,10 @@ _CONTENTS_ENTRY = re.compile(r"\b\d{1,2}(?:\.\d{1,2}){1,3}\s+[A-Z][^.?!]{2,80}?\
 # A chart's axis or a table's row opening the text: six bare figures in a row (further in, a
 # table run into a sentence may follow the statement that reads it, which is kept).
 _FIGURE_RUN = re.compile(r"^(?:\d[\d.,%]*\s+){5}\d[\d.,%]*(?!\S)")
+# A statement of several figures reads as a sentence: it opens with a word and a fifth of its
+# words are function words ("BLinN supported a total of 172 victims in 2005 and 223 in 2006.")
+_OPENS_WITH_WORD = re.compile(r"^[A-Z][A-Za-z]*[a-z]")
+STATEMENT_SHARE = 0.2
 QUESTION_WORDS = 15  # a page's own question is short; a longer one may state something first
 _DOI = re.compile(r"\bdoi\b|\b10\.\d{4,9}/\S+|please cite this|\bISBN\b|\bISSN\b|©", re.I)
 _REFERENCE = re.compile(
@@ -88,7 +92,11 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     numbers = _NUMBER.findall(text)
     if _FIGURE_RUN.match(text):
         return "row of figures"
-    if len(numbers) >= 3 and len(_ALPHA_WORD.findall(text)) < 1.5 * len(numbers):
+    if (
+        len(numbers) >= 3
+        and len(_ALPHA_WORD.findall(text)) < 1.5 * len(numbers)
+        and not _reads_as_a_sentence(text)
+    ):
         return "row of figures"
     lowered = [w.lower() for w in words]
     other = sum(w in _OTHER for w in lowered)
@@ -97,6 +105,12 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if title and len(title) > 12 and text.lower().startswith(title.lower()):
         return "running header"
     return None
+
+
+def _reads_as_a_sentence(text: str) -> bool:
+    tokens = [t.strip(".,;:()").lower() for t in text.split()]
+    function = sum(t in _ENGLISH for t in tokens)
+    return bool(_OPENS_WITH_WORD.match(text)) and function >= STATEMENT_SHARE * len(tokens)
 
 
 def _beside_links(text: str) -> float:

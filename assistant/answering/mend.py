@@ -12,6 +12,8 @@ _YEAR_FOOTNOTE = re.compile(r"(?<=\b(?:19|20)\d\d\.)\d{1,3}(?=\s+[A-Z]|$)")
 _WORD_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,3}(?=[\s,.;:]|$)")
 _SPLIT_FIGURE = re.compile(r"(\d{1,3})\s*,\s+(\d{3})(?!\d)|(\d{1,3})\s+,\s*(\d{3})(?!\d)")
 # A word broken at a line end: "traf- ficking"; not "short- and long-term".
+# A printer's slug at a page's foot: "15-00463_inner_E.indd 97 25/06/2015 11:16:57".
+_SLUG = re.compile(r"\s*\S+\.indd\s+\d+\s+\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?")
 _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-\s+(?!(?:and|or|to|nor)\b)([a-z]{2,})\b")
 
 
@@ -105,7 +107,9 @@ def _joined_words(text: str, words: frozenset[str]) -> str:
 
 def mend(text: str, words: frozenset[str] = frozenset()) -> str:
     """Text as a person should read it: no glued footnote numbers, no split figures, no line-end
-    hyphens, no words split in two (with `words`, the words of the language), single spaces."""
+    hyphens, no words split in two (with `words`, the words of the language), no printer's
+    slugs, single spaces."""
+    text = _SLUG.sub("", text)
     if words:
         text = _joined_words(text, words)
     text = _FOOTNOTE.sub("", text)

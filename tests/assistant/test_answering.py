@@ -35,6 +35,7 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("Smith, J. (2019). Labour and trafficking. Journal of Crime, 12(3), 1-20.", "reference"),
         ("ICMPD 2015 ICMPD (2015) Targeting Vulnerabilities.", "reference"),
         ("2014 2015 2016 1,204 1,311 1,560", "row of figures"),
+        ("Nigeria 1 4 3 5 1 2 Total 16 Bulgaria 2 0 3 1 7 9 Total 22", "row of figures"),
         ("45 The reports were mainly from individuals.", "page or footnote number"),
         ("Do you consent to being referred into the NRM?", "question"),
         (
@@ -76,6 +77,9 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "Section 3.3 describes the data of 2011 in 12 tables and 4 figures.",
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
         "12 Member States signed the Convention in 2005.",  # a count, not a footnote's number
+        # figures in a sentence that reads as one: not a table's row
+        "BLinN supported a total of 172 victims in 2005 and 223 in 2006.",
+        "The IND issued 61 B-9 permits in 2005.",
         # a long sentence a page reference was run into still states its fact
         "Jyotsna Gupta, a senior lecturer at the University of Utrecht, argues that surrogate "
         "mothers are usually under enormous pressure from their families and intermediaries "
@@ -106,6 +110,13 @@ def test_artefacts_are_mended_for_display() -> None:
 )
 def test_a_footnote_number_after_a_full_stop_is_dropped(raw: str, shown: str) -> None:
     assert mend(raw) == shown
+
+
+def test_a_printers_slug_is_not_shown() -> None:
+    """The slug at a page's foot ends the sentence the page breaks; the quote keeps it."""
+    raw = "Guest Editor KRISTIINA KANGASPUNTA New York, 2015 15-00463_inner.indd 1 25/06/2015 11:16:51"
+
+    assert mend(raw) == "Guest Editor KRISTIINA KANGASPUNTA New York, 2015"
 
 
 @pytest.mark.parametrize(
