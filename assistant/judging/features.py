@@ -7,7 +7,7 @@ retrieval has already tokenised); a reader's score is one more feature when a re
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from assistant.judging.asked import (
@@ -168,10 +168,19 @@ def features(
     return out
 
 
-def reason(name: str, high: bool, answers: bool) -> str:
+def compound(values: Mapping[str, float]) -> bool:
+    """The question asks more than one thing: `parts` is 0 for one that asks one, which says
+    nothing of how well it is covered."""
+    return values.get("parts", 0.0) > 0 or values.get("weakest_part", 1.0) < 1.0
+
+
+def reason(name: str, high: bool, answers: bool, values: Mapping[str, float] | None = None) -> str:
     """The plain words for a feature's value when it argues for the verdict, else "": a fit
     may weigh a feature against its meaning (collinear features), and "the best passages
-    hold what the question says" is no reason to refuse."""
+    hold what the question says" is no reason to refuse; nor is "no part of the question is
+    well covered" for a question of one part (with `values`, all the features)."""
+    if name == "parts" and values is not None and not compound(values):
+        return ""
     low_text, high_text = DESCRIPTIONS.get(name, (name, name))
     if low_text:
         return (high_text if high else low_text) if high == answers else ""

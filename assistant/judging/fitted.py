@@ -58,6 +58,8 @@ class FittedJudge:
         answers = score >= self.threshold
         pushed = sorted((p for p in parts if p[0] and (p[0] > 0) == answers), reverse=answers)
         mean = dict(zip(self.features, self.mean, strict=True))
-        named = (reason(f, features.get(f, mean[f]) > mean[f], answers) for _, f in pushed)
+        named = (
+            reason(f, features.get(f, mean[f]) > mean[f], answers, features) for _, f in pushed
+        )
         reasons = tuple(r for r in named if r)[:REASONS]
         return Verdict(round(score, 4), answers, reasons)

@@ -82,6 +82,28 @@ def test_a_feature_weighed_against_its_meaning_is_never_named_for_the_verdict() 
     )
 
 
+def test_a_question_of_one_part_is_never_refused_for_its_parts() -> None:
+    """`parts` is 0 for a question that asks one thing; a fit weighs it, but "no part of the
+    question is well covered" is said only of a question of several parts."""
+    judge = FittedJudge(
+        {
+            "features": ["parts", "dense"],
+            "mean": [0.2, 0.7],
+            "scale": [0.4, 0.1],
+            "coef": [2.0, 1.0],
+            "intercept": 0.0,
+            "threshold": 0.5,
+        }
+    )
+
+    one = judge.judge({"parts": 0.0, "weakest_part": 1.0, "dense": 0.6})
+    several = judge.judge({"parts": 0.0, "weakest_part": 0.0, "dense": 0.65})
+
+    assert not one.answers and not several.answers
+    assert one.reasons == ("nothing indexed is close in meaning to the question",)
+    assert several.reasons[0] == "no part of the question is well covered"
+
+
 def test_an_absent_feature_such_as_no_reader_adds_nothing() -> None:
     judge = FittedJudge(WEIGHTS)
     base = {"coverage": 0.6, "unknown_name": 0.0}
