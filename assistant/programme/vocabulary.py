@@ -19,6 +19,7 @@ class Vocabulary:
     fields: dict[str, dict[str, list[str]]]  # field -> value -> phrases naming it
     record_words: dict[str, list[str]]  # a word a record also holds when it holds one of these
     countable: list[str]  # what a count over the records can count
+    terms: list[str] = ()  # names of things in which an intent's word asks nothing ("first aid")
 
     @cached_property
     def record_families(self) -> dict[str, str]:
@@ -66,7 +67,10 @@ class Vocabulary:
         found = {name for name, phrases in self.intents.items() if _any(phrases, text)}
         if "who" in found and not _ASKS_WHO.search(text):
             found.discard("who")  # "people who advise migrants" names an audience, asks no name
-        without_spans = _SPAN.sub(" ", text)  # "the first decade" is a period, not the earliest
+        # "the first decade" is a period and a "first responder" a person, not the earliest
+        without_spans = _SPAN.sub(" ", text)
+        for term in self.terms:
+            without_spans = _phrase(term).sub(" ", without_spans)
         for name in ("first", "latest"):
             if name in found and not _any(self.intents[name], without_spans):
                 found.discard(name)
@@ -129,6 +133,7 @@ def load() -> Vocabulary:
         data["fields"],
         data["record_words"],
         data["countable"],
+        data.get("terms", []),
     )
 
 

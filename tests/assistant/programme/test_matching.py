@@ -118,6 +118,18 @@ def test_a_span_counted_from_an_end_is_a_period_not_the_earliest_or_latest() -> 
     assert "latest" in parse("the latest publication for judges").intents
 
 
+def test_a_term_holding_an_intents_word_asks_nothing() -> None:
+    """A "first responder" is a person and a court "of first instance" a court: not the
+    earliest record."""
+    assert "first" not in parse("what is a first responder").intents
+    assert "first" not in parse("judgments at first instance in 2010").intents
+    assert "first" in parse("what was the first regional TRM?").intents
+    assert (
+        "first"
+        in parse("who were the first responders trained by ICMPD, and the first ones?").intents
+    )
+
+
 def test_a_period_with_words_no_record_holds_is_also_read_as_its_listing(
     records_only: Store,
 ) -> None:
