@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from importlib import resources
+from itertools import pairwise
 
 from assistant.answering.mend import opens_with_furniture, without_heading
 
@@ -16,6 +17,14 @@ _HEADING = re.compile(
 _CONTENTS = re.compile(r"(?:\.\s?){4,}|…{2,}|\s\.{3,}\s*\d+\s*$")
 # Contents entries without dot leaders: "11.8.3 Organ removal 226 11.8.4 Interviews 227".
 _CONTENTS_ENTRY = re.compile(r"\b\d{1,2}(?:\.\d{1,2}){1,3}\s+[A-Z][^.?!]{2,80}?\s\d{1,3}(?=\s|$)")
+# Contents without numbered sections: four titles or more each followed by its page, the
+# pages never falling ("Details 5 Age Confirmation 5 Background 5 Exploiter Details 6 ..."; a
+# table's counts rise and fall), or one entry with the next section's number after its page
+# ("How to explain the NRM form and process 12 6.").
+_CONTENTS_PAGE = re.compile(r"(?<=[A-Za-z’'):])\s(\d{1,3})(?=\s+[A-Z‘“'\"(])")
+CONTENTS_ENTRIES = 4
+CONTENTS_SPAN = 80  # pages between the first entry and the last
+_CONTENTS_TAIL = re.compile(r"[A-Za-z)]\s\d{1,3}\s\d{1,2}\.$")
 # A chart's axis or a table's row opening the text: six bare figures in a row (further in, a
 # table run into a sentence may follow the statement that reads it, which is kept).
 _FIGURE_RUN = re.compile(r"^(?:\d[\d.,%]*\s+){5}\d[\d.,%]*(?!\S)")
@@ -71,7 +80,12 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     words = re.findall(r"[A-Za-zÀ-ÿ]+", text)
     if _DOI.search(text):
         return "doi or citation notice"
-    if _CONTENTS.search(text) or len(_CONTENTS_ENTRY.findall(text)) >= 2:
+    if (
+        _CONTENTS.search(text)
+        or len(_CONTENTS_ENTRY.findall(text)) >= 2
+        or _CONTENTS_TAIL.search(text)
+        or _pages_in_order(text)
+    ):
         return "contents line"
     if text.endswith("?") and len(words) <= QUESTION_WORDS:
         return "question"  # a page's heading or interview question states nothing
@@ -105,6 +119,15 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if title and len(title) > 12 and text.lower().startswith(title.lower()):
         return "running header"
     return None
+
+
+def _pages_in_order(text: str) -> bool:
+    pages = [int(p) for p in _CONTENTS_PAGE.findall(text)]
+    return (
+        len(pages) >= CONTENTS_ENTRIES
+        and all(b >= a for a, b in pairwise(pages))
+        and pages[-1] - pages[0] <= CONTENTS_SPAN
+    )
 
 
 def _reads_as_a_sentence(text: str) -> bool:

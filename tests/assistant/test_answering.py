@@ -44,6 +44,12 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
             "contents line",
         ),
         ("0 5 10 15 20 25 30 35 East Asia and the Pacific Eastern Europe", "row of figures"),
+        (  # contents without numbered sections: titles and their pages, never falling
+            "Toolkit: completing the NRM Referral Form 4 First Responder Details 5 Age "
+            "Confirmation 5 Potential Victim’s Background 5 Exploiter Details 6",
+            "contents line",
+        ),
+        ("How to explain the NRM form and process 12 6.", "contents line"),
         ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
@@ -80,6 +86,8 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         # figures in a sentence that reads as one: not a table's row
         "BLinN supported a total of 172 victims in 2005 and 223 in 2006.",
         "The IND issued 61 B-9 permits in 2005.",
+        # three counts before names are a statement, not a contents list
+        "Of the victims 12 Dutch and 45 Nigerian and 70 Bulgarian women were identified in 2009.",
         # a long sentence a page reference was run into still states its fact
         "Jyotsna Gupta, a senior lecturer at the University of Utrecht, argues that surrogate "
         "mothers are usually under enormous pressure from their families and intermediaries "
