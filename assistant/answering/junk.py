@@ -54,6 +54,13 @@ _SOURCE = re.compile(
 # reference at its end had a footnote run into it, and may hold the fact)
 _PAGE_CITED = re.compile(r"\bpp?\.\s?\d+(?:\s?[-–]\s?\d+)?\)?\.?$")
 PAGE_CITED_WORDS = 25
+# A chart's caption or a source note: "Fig. 67 Projection on population under 30, by region
+# Source: UN Population data 2021.", "LEVEL OF SATISFACTION ... Source: Monitoring Survey", a
+# bare "Source: ..."; a statement before a chart's source note keeps it.
+_SOURCE_NOTE = re.compile(r"\bSource:\s(?:\S+\s){0,14}\S+$")
+_CAPTION = re.compile(r"^(?:\S+\s+){0,6}?(?:Fig\.|Figure|FIGURE)\s?\d")  # a table's data stay
+CAPTION_WORDS = 4  # a footnote's number or "See also Chapter 3 (" before the note
+CAPITALS = 0.7  # a chart's title in capitals
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12
@@ -99,6 +106,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         len(text.split()) <= PAGE_CITED_WORDS and _PAGE_CITED.search(text)
     ):
         return "footnote"
+    if _is_caption(text):
+        return "caption"
     if opens_with_furniture(text):
         return "page or footnote number"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
@@ -119,6 +128,19 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if title and len(title) > 12 and text.lower().startswith(title.lower()):
         return "running header"
     return None
+
+
+def _is_caption(text: str) -> bool:
+    note = _SOURCE_NOTE.search(text)
+    if not note:
+        return False
+    head = text[: note.start()].strip()
+    letters = [c for c in head if c.isalpha()]
+    return (
+        len(head.split()) <= CAPTION_WORDS
+        or bool(_CAPTION.match(head))
+        or sum(c.isupper() for c in letters) >= CAPITALS * len(letters)
+    )
 
 
 def _pages_in_order(text: str) -> bool:

@@ -50,6 +50,15 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
             "contents line",
         ),
         ("How to explain the NRM form and process 12 6.", "contents line"),
+        (
+            "Fig. 67 Projection on population under 30, by region Source: UN Population data.",
+            "caption",
+        ),
+        (
+            "LEVEL OF SATISFACTION WITH REINTEGRATION SUPPORT Source: RA Monitoring Survey.",
+            "caption",
+        ),
+        ("Source: UNODC elaboration of national data.", "caption"),
         ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
@@ -86,6 +95,10 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         # figures in a sentence that reads as one: not a table's row
         "BLinN supported a total of 172 victims in 2005 and 223 in 2006.",
         "The IND issued 61 B-9 permits in 2005.",
+        # a statement before a chart's source note keeps it; a table's data stay
+        "Reports indicate that the war in Ethiopia alone accounted for more than 100,000 "
+        "fatalities in 2022. Source: UNODC elaboration of national data.",
+        "Table 3.1 Ranking of the top 5 nationalities 2000 N= 341 Dutch Source: CoMensha.",
         # three counts before names are a statement, not a contents list
         "Of the victims 12 Dutch and 45 Nigerian and 70 Bulgarian women were identified in 2009.",
         # a long sentence a page reference was run into still states its fact
