@@ -61,6 +61,35 @@ _SOURCE_NOTE = re.compile(r"\bSource:\s(?:\S+\s){0,14}\S+$")
 _CAPTION = re.compile(r"^(?:\S+\s+){0,6}?(?:Fig\.|Figure|FIGURE)\s?\d")  # a table's data stay
 CAPTION_WORDS = 4  # a footnote's number or "See also Chapter 3 (" before the note
 CAPITALS = 0.7  # a chart's title in capitals
+# A title or a citation on a line of its own: every word capitalised but the small ones ("Eight
+# Report of the Dutch National Rapporteur.", "Den Bosch District Court 19 February 2010, LJN:
+# BL5400."); a field's label and its values ("Region: South-Eastern Europe.") are a record's.
+TITLE_WORDS = 12
+_TITLE_WORD = re.compile(r"[A-Za-zÀ-ÿ’'-]+")
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "de",
+        "der",
+        "for",
+        "from",
+        "in",
+        "its",
+        "of",
+        "on",
+        "or",
+        "the",
+        "their",
+        "to",
+        "van",
+        "with",
+    ]
+)
+_LABELLED = re.compile(r"^[^:]{1,30}:\s")
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12
@@ -108,6 +137,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "footnote"
     if _is_caption(text):
         return "caption"
+    if _is_title(text):
+        return "title line"
     if opens_with_furniture(text):
         return "page or footnote number"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:
@@ -128,6 +159,13 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
     if title and len(title) > 12 and text.lower().startswith(title.lower()):
         return "running header"
     return None
+
+
+def _is_title(text: str) -> bool:
+    if len(text.split()) > TITLE_WORDS or _LABELLED.match(text):
+        return False
+    content = [w for w in _TITLE_WORD.findall(text) if w.lower() not in _SMALL_WORDS]
+    return len(content) >= 2 and all(w[0].isupper() for w in content)
 
 
 def _is_caption(text: str) -> bool:
