@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 
 from ingest.errors import CatalogueError
+from vectorstore.records import AUDIENCE_LABEL, REGION_LABEL
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,9 @@ class Publication:
         kind = "a set of ICMPD guidelines" if self.type == "guidelines" else f"an ICMPD {self.type}"
         parts = [f"{self.title} is {kind} published in {self.year}."]
         if self.region:
-            parts.append(f"Region: {self.region}.")
+            parts.append(f"{REGION_LABEL} {self.region}.")
         if self.audience:
-            parts.append(f"Written for: {', '.join(self.audience)}.")
+            parts.append(f"{AUDIENCE_LABEL} {', '.join(self.audience)}.")
         if self.note:
             parts.append(self.note)
         return " ".join(parts)

@@ -30,7 +30,15 @@ from ingest.errors import IngestError
 from ingest.pdf import ParsedPdf, read_pdf
 from ingest.settings import IngestSettings
 from ingest.sources import Source, checked_id, file_hash, from_folder, title_from_name
-from vectorstore.records import MILESTONE, PUBLICATION, Chunk, DocumentInfo, Kind, Page
+from vectorstore.records import (
+    MILESTONE,
+    PUBLICATION,
+    RELATED_LABEL,
+    Chunk,
+    DocumentInfo,
+    Kind,
+    Page,
+)
 from vectorstore.store import Store
 
 MILESTONES_ID = "milestones"
@@ -240,9 +248,7 @@ class Pipeline:
             text = ms.record_text()
             if related:
                 text += (
-                    " Related publications: "
-                    + "; ".join(f"{p.title} ({p.year})" for p in related)
-                    + "."
+                    f" {RELATED_LABEL} " + "; ".join(f"{p.title} ({p.year})" for p in related) + "."
                 )
             texts.append(text)
             chunk_meta.append(

@@ -15,6 +15,12 @@ Kind = Literal["publication", "milestone"]
 PUBLICATION: Kind = "publication"
 MILESTONE: Kind = "milestone"
 
+# The labels of a record's fields in its citable text ("Region: South-Eastern Europe.").
+REGION_LABEL = "Region:"
+AUDIENCE_LABEL = "Written for:"
+RELATED_LABEL = "Related publications:"  # a milestone's publications, appended by ingest
+RECORD_LABELS = (REGION_LABEL, AUDIENCE_LABEL, RELATED_LABEL)
+
 
 @dataclass(frozen=True)
 class Page:

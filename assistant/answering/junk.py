@@ -10,6 +10,7 @@ from importlib import resources
 from itertools import pairwise
 
 from assistant.answering.mend import opens_with_furniture, without_heading
+from vectorstore.records import RECORD_LABELS
 
 _HEADING = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|(?:chapter|section|annex|part)\s+\w+[.:]?)\s+[A-Z]", re.I
@@ -63,7 +64,8 @@ CAPTION_WORDS = 4  # a footnote's number or "See also Chapter 3 (" before the no
 CAPITALS = 0.7  # a chart's title in capitals
 # A title or a citation on a line of its own: every word capitalised but the small ones ("Eight
 # Report of the Dutch National Rapporteur.", "Den Bosch District Court 19 February 2010, LJN:
-# BL5400."); a field's label and its values ("Region: South-Eastern Europe.") are a record's.
+# BL5400.", "Vienna: UNODC."); a record's field and its values ("Region: South-Eastern Europe.")
+# are a statement.
 TITLE_WORDS = 12
 _TITLE_WORD = re.compile(r"[A-Za-zÀ-ÿ’'-]+")
 _SMALL_WORDS = frozenset(
@@ -89,7 +91,7 @@ _SMALL_WORDS = frozenset(
         "with",
     ]
 )
-_LABELLED = re.compile(r"^[^:]{1,30}:\s")
+_LABELLED = re.compile("^(?:" + "|".join(map(re.escape, RECORD_LABELS)) + ")")
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.programme.vocabulary import VOCABULARY
 from assistant.text import tokens
-from vectorstore.records import MILESTONE, PUBLICATION, Chunk
+from vectorstore.records import MILESTONE, PUBLICATION, RELATED_LABEL, Chunk
 
 # A publication's type says what kind of work it is, as a milestone's `work` does.
 TYPE_WORK = {
@@ -23,7 +23,7 @@ TYPE_WORK = {
 # A word a record holds only through its family ("first" for "established") counts a little
 # less than the word itself, so the record that says it comes first.
 FAMILY = 0.9
-RELATED_TITLES = "Related publications:"  # how ingest appends a milestone's publications
+RELATED_TITLES = RELATED_LABEL  # how ingest appends a milestone's publications
 FACETS = ("audience", "regions", "countries", "partners", "work", "type")
 
 

@@ -62,6 +62,7 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("Eight Report of the Dutch National Rapporteur.", "title line"),
         ("Den Bosch District Court 24 May 2012, LJN: BW6451.", "title line"),
         ("Walk Free Foundation, Global Slavery Index 2013.", "title line"),
+        ("Vienna: UNODC.", "title line"),  # a publisher's line, not a record's field
         ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
@@ -96,6 +97,7 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
         "12 Member States signed the Convention in 2005.",  # a count, not a footnote's number
         "Region: South-Eastern Europe.",  # a record's field and its value
+        "Written for: Labour Inspectors.",
         "ICMPD joined ICAT in 2017.",
         # figures in a sentence that reads as one: not a table's row
         "BLinN supported a total of 172 victims in 2005 and 223 in 2006.",
