@@ -29,7 +29,7 @@ from assistant.retrieval.evidence import rank_sentences
 from assistant.retrieval.keyword import share
 from assistant.retrieval.search import Filters, Retrieval, Retriever
 from assistant.settings import AssistantSettings
-from assistant.text import tokens
+from assistant.text import sentence_start, tokens
 from vectorstore.records import MILESTONE, Chunk
 from vectorstore.store import Store
 
@@ -279,7 +279,7 @@ class Assistant:
         period = retrieval.period
         passages, chunks = [], {}
         for n, cand in enumerate(retrieval.candidates, start=1):
-            chunk = cand.chunk
+            chunk = self._from_sentence_start(cand.chunk)
             # A page's running header is no part of its first sentence (still a substring).
             body = chunk.text[running_headers(index).skip(chunk) :]
             ranked = rank_sentences(body, retrieval.query_tokens, index)
@@ -310,6 +310,20 @@ class Assistant:
         if self.reader is not None:
             passages = self._read(standalone, passages)
         return Prompt(question, standalone, tuple(passages), tuple(history)), chunks
+
+    def _from_sentence_start(self, chunk: Chunk) -> Chunk:
+        """A chunk the splitter began inside a sentence ("ses, but for each year the number
+        ...") read from that sentence's start on its page: still a substring of the page, so
+        what is quoted from it verifies, and no answer opens with half a sentence."""
+        if chunk.page is None or not chunk.text[:1].islower() or chunk.start <= 0:
+            return chunk
+        page = self.store.page_text(chunk.doc_id, chunk.page, chunk.version)
+        if not page or page[chunk.start : chunk.end] != chunk.text:
+            return chunk
+        start = sentence_start(page, chunk.start)
+        if start is None or start >= chunk.start:
+            return chunk
+        return replace(chunk, start=start, text=page[start : chunk.end])
 
     def _read(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The reader's score on the best sentences of the best passages, kept on each sentence

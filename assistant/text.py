@@ -288,6 +288,18 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
         yield _trim(text, start, len(text))
 
 
+def sentence_start(text: str, at: int, reach: int = 400) -> int | None:
+    """Where the sentence holding position `at` starts, looking back at most `reach`
+    characters; None if it starts further back."""
+    low = max(0, at - reach)
+    spans = list(sentence_spans(text[low:at]))
+    if not spans or re.search(r"[.!?][\"'”’)\]]*\s*$", text[low:at]):
+        return at  # nothing before it, or the sentence before ends there
+    if low > 0 and len(spans) == 1:
+        return None
+    return low + spans[-1][0]
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1

@@ -3,7 +3,9 @@
 Every sentence is a verbatim quote followed by its marker, so it is supported by construction;
 deterministic, and fast because retrieval already ranked the sentences. A page's own reference
 numbers in brackets ("... would otherwise reject [3].") are left out: the citation check would
-read them as markers and remove the sentence.
+read them as markers and remove the sentence. A sentence a page opens with, begun on the page
+before ("which should be taken into account ..."), is shown after an ellipsis: its quote must be
+on the cited page, so its start cannot be.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ class ExtractiveBackend:
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         for i, c in enumerate(choose(prompt)):
-            yield ("" if i == 0 else " ") + f"{PAGE_REFERENCE.sub('', c.text)} [{c.n}]"
+            text = PAGE_REFERENCE.sub("", c.text)
+            if text[:1].islower():
+                text = f"…{text}"
+            yield ("" if i == 0 else " ") + f"{text} [{c.n}]"
 
 
 def create(settings: AssistantSettings) -> ExtractiveBackend:

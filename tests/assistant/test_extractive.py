@@ -200,3 +200,15 @@ def test_a_pages_own_reference_numbers_do_not_cost_the_sentence() -> None:
     assert removed == []
     assert "reject [1]" not in text and "would otherwise reject" in text
     assert any(s.quote == sentence for s in sources)  # verbatim, its reference number too
+
+
+def test_a_sentence_begun_on_the_page_before_is_shown_after_an_ellipsis() -> None:
+    """A page may open with the end of a sentence; its quote must be on the cited page, so the
+    answer shows where it was cut."""
+    p = prompt(passage(1, ("which was piloted in 2008 in Tirana.", 0.9)))
+
+    text = answer(p)
+    [claim] = split_claims(text)
+
+    assert text == "…which was piloted in 2008 in Tirana. [1]"
+    assert claim.text.lstrip("…") in p.passages[0].text

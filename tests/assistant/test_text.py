@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import sentence_spans, sentences, stem, tokens, words
+from assistant.text import sentence_spans, sentence_start, sentences, stem, tokens, words
 
 REPORT = (
     "Under Art. 273f of the Criminal Code, forced labour is punishable. "
@@ -126,3 +126,13 @@ def test_everyday_words_meet_the_reports_terms() -> None:
     assert tokens("people") == tokens("persons")
     # Words outside the families are left alone.
     assert tokens("shelters for victims") == ["shelter", "victim"]
+
+
+def test_the_start_of_the_sentence_a_position_falls_in() -> None:
+    """A chunk the splitter began inside a sentence is read from the sentence's start."""
+    text = "Shelters opened. The cases registered with the PPS were examined in 2010. Next."
+    inside = text.index("ses registered")
+
+    assert text[sentence_start(text, inside) :].startswith("The cases registered")
+    assert sentence_start(text, text.index("Next")) == text.index("Next")
+    assert sentence_start("x" * 500 + " tail words", 505) is None  # begun too far back
