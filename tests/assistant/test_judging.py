@@ -28,6 +28,20 @@ WEIGHTS = {
 }
 
 
+def linear(weighed: dict[str, tuple[float, float, float]]) -> FittedJudge:
+    """A linear judge from each feature's (mean, scale, weight), intercept 0, threshold 0.5."""
+    return FittedJudge(
+        {
+            "features": list(weighed),
+            "mean": [m for m, _, _ in weighed.values()],
+            "scale": [s for _, s, _ in weighed.values()],
+            "coef": [c for _, _, c in weighed.values()],
+            "intercept": 0.0,
+            "threshold": 0.5,
+        }
+    )
+
+
 def test_a_verdict_gives_its_score_and_the_reasons_that_pushed_it() -> None:
     judge = FittedJudge(WEIGHTS)
 
@@ -42,16 +56,7 @@ def test_a_verdict_gives_its_score_and_the_reasons_that_pushed_it() -> None:
 
 def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> None:
     """ "The question is short" tells its asker nothing about the publications."""
-    judge = FittedJudge(
-        {
-            "features": ["words", "coverage"],
-            "mean": [6.0, 0.5],
-            "scale": [3.0, 0.2],
-            "coef": [3.0, 1.0],
-            "intercept": 0.0,
-            "threshold": 0.5,
-        }
-    )
+    judge = linear({"words": (6.0, 3.0, 3.0), "coverage": (0.5, 0.2, 1.0)})
 
     refused = judge.judge({"words": 2.0, "coverage": 0.4})
 
@@ -62,15 +67,8 @@ def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> 
 def test_a_feature_weighed_against_its_meaning_is_never_named_for_the_verdict() -> None:
     """Collinear features can take a negative weight in the fit: a high coverage then pushes
     towards a refusal, which must not say "the best passages hold what the question says"."""
-    judge = FittedJudge(
-        {
-            "features": ["coverage", "strength", "absent_year"],
-            "mean": [0.5, 0.5, 0.2],
-            "scale": [0.2, 0.2, 0.4],
-            "coef": [-1.0, 2.0, -1.0],
-            "intercept": 0.0,
-            "threshold": 0.5,
-        }
+    judge = linear(
+        {"coverage": (0.5, 0.2, -1.0), "strength": (0.5, 0.2, 2.0), "absent_year": (0.2, 0.4, -1.0)}
     )
 
     refused = judge.judge({"coverage": 0.9, "strength": 0.4, "absent_year": 1.0})
@@ -85,16 +83,7 @@ def test_a_feature_weighed_against_its_meaning_is_never_named_for_the_verdict() 
 def test_a_question_of_one_part_is_never_refused_for_its_parts() -> None:
     """`parts` is 0 for a question that asks one thing; a fit weighs it, but "no part of the
     question is well covered" is said only of a question of several parts."""
-    judge = FittedJudge(
-        {
-            "features": ["parts", "dense"],
-            "mean": [0.2, 0.7],
-            "scale": [0.4, 0.1],
-            "coef": [2.0, 1.0],
-            "intercept": 0.0,
-            "threshold": 0.5,
-        }
-    )
+    judge = linear({"parts": (0.2, 0.4, 2.0), "dense": (0.7, 0.1, 1.0)})
 
     one = judge.judge({"parts": 0.0, "weakest_part": 1.0, "dense": 0.6})
     several = judge.judge({"parts": 0.0, "weakest_part": 0.0, "dense": 0.65})
