@@ -523,6 +523,7 @@ SHOWN = (
     "mrr@10",
     "key_fact_recall",
     "citation_accuracy",
+    "junk_share",  # answer sentences that are page furniture (issue 19's bar: 1 % at most)
     "refusal_recall",
     "false_refusal_rate",
     "latency_p50_ms",

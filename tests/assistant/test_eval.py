@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import assistant.eval as harness
 from assistant.eval_index import cached_index, index_key
-from assistant.eval_sets import STATUSES, group_sets, load_sets
+from assistant.eval_sets import STATUSES, Group, QuestionSet, group_sets, load_sets
 from ingest.settings import IngestSettings
 from vectorstore.embeddings import Embedder
 from vectorstore.index import Index
@@ -278,3 +278,14 @@ def test_the_bars_toml_groups_every_status() -> None:
     rules = tomllib.loads((EVAL / "bars.toml").read_text())["groups"]
     statuses = {status for rule in rules for status in rule.get("status", STATUSES)}
     assert statuses == set(STATUSES)
+
+
+def test_a_groups_table_shows_the_share_of_junk_sentences(tmp_path: Path) -> None:
+    """Issue 19's bar on junk is read from the group's table like the others."""
+    group = Group("blind", (QuestionSet("a", tmp_path / "a.jsonl", "blind", "corpus"),))
+    results = [{"system": "assistant (extractive)", "junk_share": 0.0054}]
+
+    lines, passed = harness.verdict_lines(group, 10, results)
+
+    assert any(line.split() == ["junk_share", "0.0054"] for line in lines)
+    assert passed
