@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -35,7 +36,7 @@ from assistant.retrieval.keyword import KeywordIndex
 from assistant.retrieval.search import Filters, Retrieval
 from assistant.settings import AssistantSettings
 from vectorstore.index import Index
-from vectorstore.records import Chunk, DocumentInfo
+from vectorstore.records import RELATED_LABEL, Chunk, DocumentInfo
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -314,9 +315,15 @@ def _evaluate_one(
     }
 
 
+# A milestone's list of its publications' titles, up to its marker: no sentences of its own.
+_RELATED_TITLES = re.compile(rf"\s*{re.escape(RELATED_LABEL)}[^\[]*")
+
+
 def answer_sentences(text: str) -> list[str]:
-    """The answer's own sentences, without the notes in brackets the assistant appends."""
+    """The answer's own sentences, without the notes in brackets the assistant appends or a
+    milestone's list of related titles."""
     body = "\n\n".join(p for p in text.split("\n\n") if not p.startswith("("))
+    body = _RELATED_TITLES.sub(" ", body)
     return [c.text for c in split_claims(body) if c.text.strip()]
 
 

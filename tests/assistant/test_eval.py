@@ -289,3 +289,21 @@ def test_a_groups_table_shows_the_share_of_junk_sentences(tmp_path: Path) -> Non
 
     assert any(line.split() == ["junk_share", "0.0054"] for line in lines)
     assert passed
+
+
+def test_a_milestones_related_titles_are_no_junk_sentences() -> None:
+    """A records answer lists a milestone's publications after its statement; their titles
+    ("Human Trafficking: How to Investigate It.") are the record's, not page furniture."""
+    answer = (
+        "2014: ICMPD produced a training manual for law enforcement officers. Related "
+        "publications: Human Trafficking: How to Investigate It. Training Manual for Law "
+        "Enforcement Officers (2014). [1] Eight Report of the Dutch National Rapporteur. [2]"
+    )
+
+    assert harness.answer_sentences(answer) == [
+        "2014: ICMPD produced a training manual for law enforcement officers.",
+        "Eight Report of the Dutch National Rapporteur.",
+    ]
+    assert harness.junk_sentences(answer) == [
+        "title line: Eight Report of the Dutch National Rapporteur."
+    ]
