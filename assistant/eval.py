@@ -16,7 +16,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import click
 import numpy as np
 
-from assistant.answering.citations import split_claims
+from assistant.answering.citations import MARKERS, split_claims
 from assistant.answering.headers import RunningHeaders, running_headers
 from assistant.answering.junk import junk_kind
 from assistant.backends import get_backend
@@ -36,7 +36,7 @@ from assistant.retrieval.keyword import KeywordIndex
 from assistant.retrieval.search import Filters, Retrieval
 from assistant.settings import AssistantSettings
 from vectorstore.index import Index
-from vectorstore.records import RELATED_LABEL, Chunk, DocumentInfo
+from vectorstore.records import Chunk, DocumentInfo
 from vectorstore.settings import StoreSettings
 from vectorstore.store import Store
 
@@ -295,9 +295,10 @@ def _evaluate_one(
     for source in answer.sources:
         scores.citations += 1
         scores.citations_ok += checker.ok(source)
-    junk = [] if answer.refused else junk_sentences(answer.text, headers)
+    records = {s.n for s in answer.sources if s.page is None}
+    junk = [] if answer.refused else junk_sentences(answer.text, headers, records)
     if not answer.refused:
-        scores.answer_sentences += len(answer_sentences(answer.text))
+        scores.answer_sentences += len(answer_sentences(answer.text, records))
         scores.junk_sentences += len(junk)
     return {
         "id": q.id,
@@ -315,23 +316,34 @@ def _evaluate_one(
     }
 
 
-# A milestone's list of its publications' titles, up to its marker: no sentences of its own.
-_RELATED_TITLES = re.compile(rf"\s*{re.escape(RELATED_LABEL)}[^\[]*")
-
-
-def answer_sentences(text: str) -> list[str]:
-    """The answer's own sentences, without the notes in brackets the assistant appends or a
-    milestone's list of related titles."""
+def answer_sentences(text: str, records: Collection[int] = ()) -> list[str]:
+    """The answer's own sentences quoted from pages: not the notes in brackets the assistant
+    appends, nor what it quotes from the records (`records`: their markers), which are the
+    programme's own text and hold no page furniture."""
     body = "\n\n".join(p for p in text.split("\n\n") if not p.startswith("("))
-    body = _RELATED_TITLES.sub(" ", body)
-    return [c.text for c in split_claims(body) if c.text.strip()]
+    return [c.text for c in split_claims(_without_records(body, records)) if c.text.strip()]
 
 
-def junk_sentences(text: str, headers: RunningHeaders | None = None) -> list[str]:
+def _without_records(body: str, records: Collection[int]) -> str:
+    """The body without each run of text whose marker cites records only."""
+    if not records:
+        return body
+    out, pos = [], 0
+    for match in MARKERS.finditer(body):
+        cited = {int(n) for n in re.findall(r"\d+", match.group(1))}
+        if not cited <= set(records):
+            out.append(body[pos : match.end()])
+        pos = match.end()
+    return "".join(out) + body[pos:]
+
+
+def junk_sentences(
+    text: str, headers: RunningHeaders | None = None, records: Collection[int] = ()
+) -> list[str]:
     """The answer's sentences that are page furniture (see assistant.answering.junk), or open
     with a running header of the indexed documents."""
     out = []
-    for s in answer_sentences(text):
+    for s in answer_sentences(text, records):
         kind = junk_kind(s) or ("running header" if headers and headers.opens(s) else None)
         if kind:
             out.append(f"{kind}: {s}")
