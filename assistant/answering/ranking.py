@@ -15,10 +15,9 @@ from pathlib import Path
 from assistant.answering.junk import is_junk
 from assistant.answering.mend import cut_heading, without_furniture
 from assistant.judging.asked import asked_kind, gives
-from assistant.programme.records import RELATED_TITLES
 from assistant.prompt import Passage, Prompt
 from assistant.text import sentence_spans, tokens
-from vectorstore.records import MILESTONE
+from vectorstore.records import MILESTONE, RELATED_LABEL
 
 WEIGHTS = "ranking.json"
 FEATURES = (
@@ -74,7 +73,7 @@ def _of_passage(
     starts = {passage.text[s:e]: s for s, e in spans}
     count = max(len(order), 1)
     # a milestone's list of related titles is no statement of its own, however it splits
-    related = passage.text.find(RELATED_TITLES) if passage.kind == MILESTONE else -1
+    related = passage.text.find(RELATED_LABEL) if passage.kind == MILESTONE else -1
     top = order.get(passage.sentences[0].text, -9) if passage.sentences else -9
     out = []
     for k, sentence in enumerate(passage.sentences):

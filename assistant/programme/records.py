@@ -23,7 +23,6 @@ TYPE_WORK = {
 # A word a record holds only through its family ("first" for "established") counts a little
 # less than the word itself, so the record that says it comes first.
 FAMILY = 0.9
-RELATED_TITLES = RELATED_LABEL  # how ingest appends a milestone's publications
 FACETS = ("audience", "regions", "countries", "partners", "work", "type")
 
 
@@ -48,7 +47,7 @@ class Record:
     def statement(self) -> str:
         """A milestone's statement without its year prefix; a publication's title."""
         if self.kind == MILESTONE:
-            return self.chunk.text.split(": ", 1)[-1].split(f" {RELATED_TITLES}")[0]
+            return self.chunk.text.split(": ", 1)[-1].split(f" {RELATED_LABEL}")[0]
         return self.title
 
 
