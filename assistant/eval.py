@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 import click
 import numpy as np
 
-from assistant.answering.citations import MARKERS, split_claims
+from assistant.answering.citations import MARKERS, cited_by, split_claims
 from assistant.answering.headers import RunningHeaders, running_headers
 from assistant.answering.junk import junk_kind
 from assistant.backends import get_backend
@@ -330,8 +329,7 @@ def _without_records(body: str, records: Collection[int]) -> str:
         return body
     out, pos = [], 0
     for match in MARKERS.finditer(body):
-        cited = {int(n) for n in re.findall(r"\d+", match.group(1))}
-        if not cited <= set(records):
+        if not set(cited_by(match)) <= set(records):
             out.append(body[pos : match.end()])
         pos = match.end()
     return "".join(out) + body[pos:]

@@ -41,13 +41,18 @@ class Claim:
     cited: tuple[int, ...]
 
 
+def cited_by(marker: re.Match[str]) -> tuple[int, ...]:
+    """The passage numbers a MARKERS match cites ("[1, 3][4]" -> 1, 3, 4)."""
+    return tuple(int(n) for n in re.findall(r"\d+", marker.group(1)))
+
+
 def split_claims(answer: str) -> list[Claim]:
     """Sentences with the markers that follow them ("... [1]." and "... . [1]" alike)."""
     claims: list[Claim] = []
     pos = 0
     for match in MARKERS.finditer(answer):
         segment = answer[pos : match.start()] + match.group(2)
-        cited = tuple(int(n) for n in re.findall(r"\d+", match.group(1)))
+        cited = cited_by(match)
         parts = sentences(segment.strip())
         claims += [Claim(p, ()) for p in parts[:-1]]
         if parts:
