@@ -20,13 +20,21 @@ _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-\s+(?!(?:and|or|to|nor)\b)([a-z]{2,}
 # A numbered heading run into the sentence after it: "2.2 Incidents, investigation and
 # prosecution Although the law..." or "6 Conclusions The study..." is read from the word that
 # opens a sentence.
+_SENTENCE_OPENS = (
+    r"(?=(?:The|In|A|An|This|These|Although|As|At|For|On|By|Since|During|While|When|Of|To|It"
+    r"|Its|There|Most|Many|Some|All|According|Between|Under|After|Before|Victims|Trafficking)\s)"
+)
 _HEADING = re.compile(
     r"^(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|(?i:chapter|section|annex|part|module)\s+\w+[.:]?)\s+"
     r"(?:[\w,'’()-]+\s+){0,10}?"
     # a bare number needs a heading's words after it: "18 The Convention" is a footnote's
-    r"|\d{1,2}\.?\s+(?=[A-Z])(?:[\w,'’()-]+\s+){1,10}?)"
-    r"(?=(?:The|In|A|An|This|These|Although|As|At|For|On|By|Since|During|While|When|Of|To|It"
-    r"|Its|There|Most|Many|Some|All|According|Between|Under|After|Before|Victims|Trafficking)\s)"
+    r"|\d{1,2}\.?\s+(?=[A-Z])(?:[\w,'’()-]+\s+){1,10}?)" + _SENTENCE_OPENS
+)
+
+# ... whose heading itself opens with an article in sentence case: "1.1.1 A brief history As
+# early as ..." (read lazily, the heading's own "A" would be taken for the sentence's start).
+_ARTICLE_HEADING = re.compile(
+    r"^\d{1,2}(?:\.\d{1,2})+\.?\s+(?:A|An|The)\s+(?:[a-z][\w,'’()-]*\s+){1,5}?" + _SENTENCE_OPENS
 )
 
 
@@ -68,7 +76,7 @@ def without_heading(sentence: str) -> str:
 
 def cut_heading(sentence: str) -> str:
     """The sentence without a numbered heading run into its start (a substring, so a quote)."""
-    match = _HEADING.match(sentence)
+    match = _ARTICLE_HEADING.match(sentence) or _HEADING.match(sentence)
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
 
 

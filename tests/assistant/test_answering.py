@@ -158,6 +158,15 @@ def test_a_printers_slug_is_not_shown() -> None:
             "6 Conclusions and discussion The present study builds on the estimation.",
             "The present study builds on the estimation.",
         ),
+        # a heading that opens with an article: its "A" is not the sentence's start
+        (
+            "1.1.1 A brief history As early as 1900 the state took notice.",
+            "As early as 1900 the state took notice.",
+        ),
+        (
+            "2.2 The law says that the state must act.",
+            "The law says that the state must act.",
+        ),
         # a sentence that opens with a figure is no heading
         ("12 Member States reported an increase in 2015.", None),
         ("3 of the 10 victims were minors. ", None),
