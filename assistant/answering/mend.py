@@ -24,17 +24,24 @@ _SENTENCE_OPENS = (
     r"(?=(?:The|In|A|An|This|These|Although|As|At|For|On|By|Since|During|While|When|Of|To|It"
     r"|Its|There|Most|Many|Some|All|According|Between|Under|After|Before|Victims|Trafficking)\s)"
 )
+_NUMBERED = r"\d{1,2}(?:\.\d{1,2})+\.?"  # "2.2", "4.2.3.1."
+_HEADING_WORD = r"[\w,'’‘“”():&/-]+"
 _HEADING = re.compile(
-    r"^(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|(?i:chapter|section|annex|part|module)\s+\w+[.:]?)\s+"
-    r"(?:[\w,'’()-]+\s+){0,10}?"
+    rf"^(?:(?:{_NUMBERED}|(?i:chapter|section|annex|part|module)\s+\w+[.:]?)\s+"
+    rf"(?:{_HEADING_WORD}\s+){{0,14}}?"
     # a bare number needs a heading's words after it: "18 The Convention" is a footnote's
-    r"|\d{1,2}\.?\s+(?=[A-Z])(?:[\w,'’()-]+\s+){1,10}?)" + _SENTENCE_OPENS
+    rf"|\d{{1,2}}\.?\s+(?=[A-Z])(?:{_HEADING_WORD}\s+){{1,10}}?)" + _SENTENCE_OPENS
 )
-
+# ... or a section's heading and its first subsection's, each with words of its own: "9.2
+# Legislation 9.2.1 Trafficking in the Criminal Code In 2002, ..."
+_NESTED_HEADING = re.compile(
+    rf"^{_NUMBERED}\s+(?:{_HEADING_WORD}\s+){{1,14}}?{_NUMBERED}\s+(?:{_HEADING_WORD}\s+){{1,14}}?"
+    + _SENTENCE_OPENS
+)
 # ... whose heading itself opens with an article in sentence case: "1.1.1 A brief history As
 # early as ..." (read lazily, the heading's own "A" would be taken for the sentence's start).
 _ARTICLE_HEADING = re.compile(
-    r"^\d{1,2}(?:\.\d{1,2})+\.?\s+(?:A|An|The)\s+(?:[a-z][\w,'’()-]*\s+){1,5}?" + _SENTENCE_OPENS
+    rf"^{_NUMBERED}\s+(?:A|An|The)\s+(?:[a-z](?:{_HEADING_WORD})?\s+){{1,5}}?" + _SENTENCE_OPENS
 )
 
 
@@ -76,7 +83,9 @@ def without_heading(sentence: str) -> str:
 
 def cut_heading(sentence: str) -> str:
     """The sentence without a numbered heading run into its start (a substring, so a quote)."""
-    match = _ARTICLE_HEADING.match(sentence) or _HEADING.match(sentence)
+    match = next(
+        (m for h in (_NESTED_HEADING, _ARTICLE_HEADING, _HEADING) if (m := h.match(sentence))), None
+    )
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
 
 

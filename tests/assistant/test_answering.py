@@ -167,6 +167,20 @@ def test_a_printers_slug_is_not_shown() -> None:
             "2.2 The law says that the state must act.",
             "The law says that the state must act.",
         ),
+        # a section's heading and its subsection's, and a heading with a colon or 11 words
+        (
+            "9.2 Legislation 9.2.1 Trafficking in the Criminal Code In 2002, the law changed.",
+            "In 2002, the law changed.",
+        ),
+        (
+            "4.2.3.1 Case 1: Exploitation in the household A recent case came to court.",
+            "A recent case came to court.",
+        ),
+        (
+            "8.2 BNRM study into exploitation in sectors other than the sex industry The study"
+            " found more.",
+            "The study found more.",
+        ),
         # a sentence that opens with a figure is no heading
         ("12 Member States reported an increase in 2015.", None),
         ("3 of the 10 victims were minors. ", None),
