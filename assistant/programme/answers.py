@@ -192,10 +192,17 @@ class Programme:
                 # the follow-up's own period wins over the one asked before
                 period = query.period or both.period
                 both = replace(both, intents=query.intents | {"context"}, period=period)
+                after = bool({"after", "year_after"} & query.intents)
+                if after:  # what came after the records the question before is answered by
+                    both = replace(both, excluded=_answered_by(earlier, records, pool))
                 # "how many years after that?" needs the question before for one of its two
                 # records; one that names both ("between joining ICAT and becoming its
                 # co-chair") is read on its own first
-                first = says_little or (_pairs(query) and not _names_a_pair(query, records, pool))
+                first = (
+                    says_little
+                    or after
+                    or (_pairs(query) and not _names_a_pair(query, records, pool))
+                )
                 attempts = [(both, True), *attempts] if first else [*attempts, (both, True)]
         near = self.nearness(question)
         readings = {followup for _, followup in attempts} | {False}
@@ -285,6 +292,15 @@ class Programme:
             return stored.get(chunk.id)
 
         return lookup
+
+
+def _answered_by(question: str, records: Records, pool: list[Record]) -> frozenset[str]:
+    """The records that answer the question, and the records linked to them (a milestone's
+    publication is the same event)."""
+    found = match(parse(question), records, pool)
+    if found is None:
+        return frozenset()
+    return frozenset(i for r in found.records for i in (r.id, *r.linked))
 
 
 def _says_little(question: str, query: Query) -> bool:

@@ -10,7 +10,7 @@ from itertools import combinations
 from assistant.programme.records import Record, Records
 from assistant.programme.vocabulary import VOCABULARY
 from assistant.prompt import Turn
-from assistant.retrieval.periods import Period, find_period
+from assistant.retrieval.periods import LAST, Period, find_period
 from assistant.text import WORD, tokens
 from vectorstore.records import MILESTONE, PUBLICATION
 
@@ -30,6 +30,7 @@ class Query:
     words: list[str]  # content words, in the records' vocabulary
     period: Period | None
     kind: str | None  # "publication", "milestone" or None for either
+    excluded: frozenset[str] = frozenset()  # "what came after it": it and its own records
 
 
 @dataclass
@@ -49,6 +50,11 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     period = find_period(question)
     if period is None and "context" in intents:
         period = _earlier_period(history)
+    if period is None and {"after", "year_after"} & intents:
+        period = _after_earlier(history, "year_after" in intents)
+        if period is not None and "year_after" not in intents:
+            intents |= {"first"}  # "did they take it further afterwards?": the next one
+            intents.discard("order")  # "later on" asks what followed, not which came first
     words = [
         w
         for w in tokens(VOCABULARY.strip_intents(text))
@@ -75,6 +81,15 @@ def _earlier_period(history: Sequence[Turn]) -> Period | None:
     return None
 
 
+def _after_earlier(history: Sequence[Turn], one_year: bool) -> Period | None:
+    """The years after the last one the conversation named: "the year after" the next one,
+    "afterwards" all the rest."""
+    earlier = _earlier_period(history)
+    if earlier is None:
+        return None
+    return Period(earlier.end + 1, earlier.end + 1 if one_year else LAST)
+
+
 def in_period(record: Record, period: Period, by_label: bool) -> bool:
     if record.kind == PUBLICATION or by_label:
         return period.start <= record.year <= period.end
@@ -89,6 +104,7 @@ def dated_in(period: Period, pool: Sequence[Record]) -> list[Record]:
 
 def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | None:
     """The answering records, or None when no record holds what the question asks."""
+    pool = [r for r in pool if r.id not in query.excluded]
     every = pool
     if query.period is not None:
         pool = dated_in(query.period, pool)
@@ -114,6 +130,10 @@ def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | Non
     if "count" in query.intents and "between" not in query.intents:
         return Match("count", sorted(chosen, key=_when), best, query.period)
     extreme = {"first", "latest"} & query.intents
+    if extreme and "context" in query.intents:
+        # "and what is its role there now?": the earliest or latest of what the conversation
+        # is about, not only of the records that also hold the earlier question's other words
+        chosen = [r for c, r in scored if c >= MIN_COVERAGE]
     if extreme and len(chosen) > 1:
         pick = min if "first" in extreme else max
         year = pick(r.year for r in chosen)

@@ -156,6 +156,37 @@ def test_a_question_about_a_year_stands_on_its_own_after_another_topic(
     assert {m.id for m in catalogue.milestones() if m.year_label == 2014} <= set(cited(others))
 
 
+def test_a_followup_asking_how_things_stand_now_gets_the_latest_record(
+    assistant: Assistant,
+) -> None:
+    """ "now" after a question on one record asks for the latest on its subject, though that
+    record does not hold the earlier question's other words."""
+    first = assistant.ask("In which year did ICMPD join ICAT?")
+    history = [Turn("user", "In which year did ICMPD join ICAT?"), Turn("assistant", first.text)]
+    answer = assistant.ask("and what is its position in it today?", history)
+    assert cited(answer) == ["ms-2023-icat-co-chair"], answer.text
+
+
+def test_a_followup_asking_what_came_after_moves_on_along_the_timeline(
+    assistant: Assistant,
+) -> None:
+    first = assistant.ask("What did ICMPD do in 2016?")
+    history = [Turn("user", "What did ICMPD do in 2016?"), Turn("assistant", first.text)]
+    following = assistant.ask("and in the following year?", history)
+    assert set(cited(following)) == {
+        m.id for m in catalogue.milestones() if m.year_label == 2017
+    }, following.text
+
+    # "afterwards": the next record on the subject, not the one asked about or its publication
+    asked = "When was the first regional transnational referral mechanism piloted?"
+    first = assistant.ask(asked)
+    history = [Turn("user", asked), Turn("assistant", first.text)]
+    after = assistant.ask("what did they do with it afterwards?", history)
+    assert not after.refused, after.text
+    assert "ms-2014-trm-eu" in cited(after), after.text
+    assert not {"ms-2008-trm-see", "trm-see-guidelines"} & set(cited(after)), after.text
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -446,7 +477,7 @@ def test_a_follow_up_naming_both_records_it_compares_is_read_on_its_own(
 def test_a_refusal_of_an_answer_resting_on_declined_records_says_so(assistant: Assistant) -> None:
     """The passages' judge would answer from the records the records' judge declined: the
     refusal names that, not the judge's reasons to answer ("one passage stands out")."""
-    answer = assistant.ask("What does the 2023 outlook say ICMPD will keep doing?")
+    answer = assistant.ask("Which donor paid for the first ICMPD actions in Cabo Verde?")
     to_answer = {reason(name, high, True) for name in DESCRIPTIONS for high in (False, True)}
 
     assert answer.refused
