@@ -67,6 +67,12 @@ CAPITALS = 0.7  # a chart's title in capitals
 # BL5400.", "Vienna: UNODC."); a record's field and its values ("Region: South-Eastern Europe.")
 # are a statement.
 TITLE_WORDS = 12
+# A colophon's or a team's list of people: names with initials ("C.E. Dettmeijer-Vermeulen M.
+# Boot-Matthijssen E.M.H. van Dijk"), three or more, in what does not read as a sentence.
+_INITIALLED_NAME = re.compile(
+    r"\b(?:[A-Z]\.\s?){1,4}(?:(?:van|von|de|der|den|du|la|le|ten|ter)\s+)*[A-Z][A-Za-zÀ-ÿ’'-]+"
+)
+NAMES = 3
 _TITLE_WORD = re.compile(r"[A-Za-zÀ-ÿ’'-]+")
 _SMALL_WORDS = frozenset(
     [
@@ -141,6 +147,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "caption"
     if _is_title(text):
         return "title line"
+    if len(_INITIALLED_NAME.findall(text)) >= NAMES and not _reads_as_a_sentence(text):
+        return "list of names"
     if opens_with_furniture(text):
         return "page or footnote number"
     if _HEADING.match(text) and without_heading(text) == text and len(words) <= HEADING_WORDS:

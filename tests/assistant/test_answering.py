@@ -63,6 +63,11 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
         ("Den Bosch District Court 24 May 2012, LJN: BW6451.", "title line"),
         ("Walk Free Foundation, Global Slavery Index 2013.", "title line"),
         ("Vienna: UNODC.", "title line"),  # a publisher's line, not a record's field
+        (
+            "Dutch National Rapporteur C.E. Jansen-Smit (Dutch National Rapporteur) M. de Vries"
+            " E.M.H. van Dam D.A.C. Bakker",
+            "list of names",
+        ),
         ("SUMMARY 223 The police calculated the profits.", "page or footnote number"),
         ("La trata de personas en el contexto de la migración laboral.", "another language"),
         (  # a link into a site, broken at its slashes by the PDF's text layer
@@ -96,6 +101,7 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "Section 3.3 describes the data of 2011 in 12 tables and 4 figures.",
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
         "12 Member States signed the Convention in 2005.",  # a count, not a footnote's number
+        "The report by J. Smit, K. de Vries and L. Bakker was published in 2010.",
         "Region: South-Eastern Europe.",  # a record's field and its value
         "Written for: Labour Inspectors.",
         "ICMPD joined ICAT in 2017.",
