@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from assistant.retrieval.keyword import KeywordIndex
 
 MAX_WORDS = 30  # a header is a line: no longer than this
+# A chapter's header ends in the page's own number ("Prosecution and trial of suspects in the
+# Netherlands 83"); that number makes it one on a few pages, with this many words before it.
+CHAPTER_WORDS = (3, 12)
 MIN_PAGES = 3  # pages that must open with it
 SHARE = 0.1  # ... and at least this share of the document's pages (headers alternate by page)
 # The header ends where the pages part ways: each next word must be on this share of the pages
@@ -42,13 +45,31 @@ def _opening(text: str) -> list[tuple[int, str]]:
     return [(at, key) for at, key in found if key is not None][:MAX_WORDS]
 
 
+def _page_number_at(chunk: Chunk) -> int | None:
+    """Where among a page's first words its own printed number stands, after CHAPTER_WORDS
+    words of a heading; None if it does not."""
+    label = chunk.page_label or str(chunk.page)
+    low, high = CHAPTER_WORDS
+    words = [m.group() for m in _WORD.finditer(chunk.text[: MAX_WORDS * 40])]
+    keys = [k for k in map(_key, words) if k is not None]
+    if len(keys) != len(words):
+        return None  # a separator among them: the positions would not match the keys'
+    for at in range(low, min(high, len(words) - 1) + 1):
+        if words[at] == label:
+            return at if all(k not in "#·" for k in keys[:at]) else None
+    return None
+
+
 class RunningHeaders:
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         openings: dict[str, list[tuple[str, ...]]] = {}
+        numbered: dict[str, Counter[tuple[str, ...]]] = {}
         for c in chunks:
             if c.kind == PUBLICATION and c.page is not None and c.start == 0:
                 keys = tuple(key for _, key in _opening(c.text))
                 openings.setdefault(c.doc_id, []).append(keys)
+                if (ends := _page_number_at(c)) is not None:
+                    numbered.setdefault(c.doc_id, Counter())[keys[: ends + 1]] += 1
         self._headers: dict[str, set[tuple[str, ...]]] = {}
         self._any: set[tuple[str, ...]] | None = None
         for doc, pages in openings.items():
@@ -73,6 +94,7 @@ class RunningHeaders:
                 and n >= MIN_PAGES
                 and any(prefix[:k] in headers for k in range(2, len(prefix)))
             }
+            headers |= {p for p, n in numbered.get(doc, Counter()).items() if n >= MIN_PAGES}
             self._headers[doc] = headers
 
     def opens(self, sentence: str) -> bool:

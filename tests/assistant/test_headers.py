@@ -79,6 +79,24 @@ def test_only_a_pages_opening_and_only_what_pages_share() -> None:
     assert all(headers.skip(c) == 0 for c in plain)  # a number and a common first word are not
 
 
+def test_a_chapters_header_ending_in_the_page_number_is_read_out_on_few_pages() -> None:
+    """A chapter's title and the page's own number open only its odd pages, too few to share
+    with the whole report; that the number is the page's makes it a header. A date that opens
+    as many pages is not."""
+    chapter = [
+        chunk("rep", p, f"Victims and their rights in court {p} {BODIES[p % 6]}")
+        for p in (31, 33, 35)
+    ]
+    dated = [chunk("rep", p, f"In 2010 the courts ruled {BODIES[p % 6]}") for p in (40, 42, 44)]
+    rest = [
+        chunk("rep", p, BODIES[p % 6]) for p in range(1, 61) if p not in (31, 33, 35, 40, 42, 44)
+    ]
+    headers = RunningHeaders([*chapter, *dated, *rest])
+
+    assert all(c.text[headers.skip(c) :] in BODIES for c in chapter)
+    assert all(headers.skip(c) == 0 for c in dated)
+
+
 def test_a_document_of_few_pages_has_no_header() -> None:
     chunks = headed()[:2]
     assert all(RunningHeaders(chunks).skip(c) == 0 for c in chunks)
