@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 
 from assistant.retrieval.periods import Period
-from assistant.text import WORD, sentence_spans, tokens
+from assistant.text import STOPWORDS, WORD, sentence_spans, tokens
 from vectorstore.records import MILESTONE, Chunk
 
 
@@ -63,6 +63,7 @@ class KeywordIndex:
         self._frequency = frequency
         self._speller: object | None = None
         self._surface: object | None = None  # a speller over the indexed words as written
+        self._counts: Counter[str] | None = None  # the indexed words as written, counted
         self._words: dict[str, frozenset[str]] = {}
         self._sentences: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
 
@@ -130,7 +131,28 @@ class KeywordIndex:
             )
             return hit[0].term if hit and hit[0].term != lowered else None
 
-        return _rewritten(text, fix)
+        return _rewritten(self._question_word(text), fix)
+
+    def _question_word(self, text: str) -> str:
+        """The question's opening word as the one question word it is a slip away from ("wen
+        was ..." -> "when was ..."): too short for the speller, and often a word of the
+        language ("wen", "wat"), but rare in the indexed texts beside the question word. A
+        common short word ("that", "were") is never taken for one."""
+        match = re.match(r"\W*(\w+)", text)
+        if not match:
+            return text
+        word = match.group(1)
+        lowered = word.lower()
+        if lowered in QUESTION_WORDS or lowered in STOPWORDS or self._contraction(lowered):
+            return text  # "whats" is "what's", not "what"
+        near = [q for q in QUESTION_WORDS if _one_slip(lowered, q)]
+        if len(near) != 1:
+            return text  # "hwo": "how" or "who"
+        counts = self._surface_counts()
+        if counts[lowered] and counts[lowered] * RARER >= counts[near[0]]:
+            return text  # a word the texts use in its own right
+        fixed = near[0].capitalize() if word[0].isupper() else near[0]
+        return text[: match.start(1)] + fixed + text[match.end(1) :]
 
     def _contraction(self, word: str) -> str | None:
         """A contraction typed without its apostrophe ("dont", "isnt", "whats") written with it,
@@ -141,13 +163,20 @@ class KeywordIndex:
             return f"{word[:-1]}'s"
         return None
 
+    def _surface_counts(self) -> Counter[str]:
+        """How often each word (lower-cased, as written) occurs in the indexed texts."""
+        if self._counts is None:
+            self._counts = Counter(
+                w.lower() for c in self.chunks for w in WORD.findall(_indexed_text(c))
+            )
+        return self._counts
+
     def _surface_speller(self):
         if self._surface is None:
             from symspellpy import SymSpell
 
-            counts = Counter(w.lower() for c in self.chunks for w in WORD.findall(_indexed_text(c)))
             speller = SymSpell(max_dictionary_edit_distance=2)
-            for word, count in counts.items():
+            for word, count in self._surface_counts().items():
                 if len(word) >= MIN_CORRECTED and not word.isdigit():
                     speller.create_dictionary_entry(word, count)
             self._surface = speller
@@ -231,6 +260,8 @@ def share(weights: dict[str, float], present: AbstractSet[str]) -> float:
     return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
 
 
+QUESTION_WORDS = ("what", "when", "where", "which", "who", "whose", "why", "how")
+RARER = 20  # an opening word this much rarer in the texts than a question word is a slip of it
 MIN_CORRECTED = 4  # shorter tokens are codes and abbreviations, not misspellings
 # The words English contracts with "is" ("what's", "who's"): typed "whats", they are no typo.
 CONTRACTED_IS = frozenset({"what", "how", "who", "where", "when", "why", "that", "there", "here"})
@@ -248,6 +279,22 @@ def _rewritten(text: str, fix: Callable[[str], str | None]) -> str:
         if fixed is not None and fixed != word:
             out = re.sub(rf"\b{re.escape(word)}\b", fixed, out)
     return out
+
+
+def _one_slip(word: str, target: str) -> bool:
+    """One letter added, dropped, changed, or two neighbours swapped."""
+    if word == target or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == target[diff[1]]
+            and word[diff[1]] == target[diff[0]]
+        )
+    short, long = sorted((word, target), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _verbosity():

@@ -157,6 +157,22 @@ def test_a_question_is_respelt_but_words_of_the_language_are_kept() -> None:
     assert index.respelt("which came first") == "which came first"
 
 
+def test_a_slip_in_the_question_word_is_read_as_that_word() -> None:
+    """Too short for the speller and often words of the language ("wen", "wat"), but no
+    question opens with one; a common word ("that") or a slip of two question words is kept."""
+    index = index_over(["When the programme was established, what it published and with whom."])
+    index.known = language_words(default_model_path())
+
+    assert index.respelt("wen was it established") == "when was it established"
+    assert index.respelt("Wat did it publish") == "What did it publish"
+    assert index.respelt("wich partners did it have") == "which partners did it have"
+    assert index.respelt("that study on it") == "that study on it"
+    assert index.respelt("hwo many partners") == "hwo many partners"  # "how" or "who"
+    # a word the indexed texts use in their own right, many times to the question word's once
+    dutch = index_over(["Wat is de NRM? " * 30 + "What is the NRM?"])
+    assert dutch.respelt("wat is de nrm") == "wat is de nrm"
+
+
 def test_a_contraction_typed_without_its_apostrophe_gets_it_back() -> None:
     """Not the nearest indexed word: "dont" is not "done", "whats" not "what"."""
     index = index_over(["It was done. What the shelters show, who runs them, whom they serve."])
