@@ -177,7 +177,8 @@ class Programme:
         attempts = [(query, own_followup)]
         if earlier:  # "When were they revised?" leans on the question before
             says_little = _says_little(question, query)
-            about_records = self._answers(earlier, records, pool)
+            answered = self._answered(earlier, records, pool)
+            about_records = answered is not None
             if says_little and not about_records:
                 return  # "and in 2010?" after a question the reports answer: theirs to follow
             # "and in europe?" after a question on forced labour: its own words are read as a
@@ -186,7 +187,7 @@ class Programme:
                 not about_records and continues(question) and len(tokens(question)) <= SHORT
             )
             attempts = [] if says_little else [(query, own_followup)]
-            if about_records:
+            if answered is not None:
                 # the conversation is about the records: the follow-up is read with it
                 both = parse(f"{question} {earlier}", history)
                 # the follow-up's own period wins over the one asked before
@@ -194,7 +195,7 @@ class Programme:
                 both = replace(both, intents=query.intents | {"context"}, period=period)
                 after = bool({"after", "year_after"} & query.intents)
                 if after:  # what came after the records the question before is answered by
-                    both = replace(both, excluded=_answered_by(earlier, records, pool))
+                    both = replace(both, excluded=_with_linked(answered.records))
                 # "how many years after that?" needs the question before for one of its two
                 # records; one that names both ("between joining ICAT and becoming its
                 # co-chair") is read on its own first
@@ -234,16 +235,17 @@ class Programme:
         found = Match("records", [nearest], records.coverage(query.words, [nearest]))
         yield query, found, features(query, found, records, own_followup, near, asks[own_followup])
 
-    def _answers(self, question: str, records: Records, pool: list[Record]) -> bool:
-        """Whether the records answer this question on its own (not merely share a word)."""
+    def _answered(self, question: str, records: Records, pool: list[Record]) -> Match | None:
+        """The records' match for this question on its own, if they answer it (not merely
+        share a word); None if they do not."""
         query = parse(question)
         found = match(query, records, pool)
         if found is None:
-            return False
+            return None
         values = features(
             query, found, records, False, self.nearness(question), self.asks(question)
         )
-        return load_judge().answers(values)
+        return found if load_judge().answers(values) else None
 
     def _compose(
         self, found: Match, query: Query, question: str, backend: str, started: float
@@ -294,13 +296,10 @@ class Programme:
         return lookup
 
 
-def _answered_by(question: str, records: Records, pool: list[Record]) -> frozenset[str]:
-    """The records that answer the question, and the records linked to them (a milestone's
-    publication is the same event)."""
-    found = match(parse(question), records, pool)
-    if found is None:
-        return frozenset()
-    return frozenset(i for r in found.records for i in (r.id, *r.linked))
+def _with_linked(found: Sequence[Record]) -> frozenset[str]:
+    """The records' ids and those of the records linked to them (a milestone's publication is
+    the same event)."""
+    return frozenset(i for r in found for i in (r.id, *r.linked))
 
 
 def _says_little(question: str, query: Query) -> bool:
