@@ -9,6 +9,7 @@ next), so whole pages are searched too.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -145,7 +146,8 @@ class KeywordIndex:
         lowered = word.lower()
         if lowered in QUESTION_WORDS or lowered in STOPWORDS or self._contraction(lowered):
             return text  # "whats" is "what's", not "what"
-        near = [q for q in QUESTION_WORDS if _one_slip(lowered, q)]
+        slips = _distance()  # one letter added, dropped, changed, or two neighbours swapped
+        near = [q for q in QUESTION_WORDS if slips.compare(lowered, q, 1) == 1]
         if len(near) != 1:
             return text  # "hwo": "how" or "who"
         counts = self._surface_counts()
@@ -281,20 +283,11 @@ def _rewritten(text: str, fix: Callable[[str], str | None]) -> str:
     return out
 
 
-def _one_slip(word: str, target: str) -> bool:
-    """One letter added, dropped, changed, or two neighbours swapped."""
-    if word == target or abs(len(word) - len(target)) > 1:
-        return False
-    if len(word) == len(target):
-        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and word[diff[0]] == target[diff[1]]
-            and word[diff[1]] == target[diff[0]]
-        )
-    short, long = sorted((word, target), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+@functools.cache
+def _distance():
+    from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+
+    return EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 
 
 def _verbosity():
