@@ -53,7 +53,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     if period is None and {"after", "year_after"} & intents:
         period = _after_earlier(history, "year_after" in intents)
         if period is not None and "year_after" not in intents:
-            intents |= {"first"}  # "did they take it further afterwards?": the next one
+            intents |= {"first"}  # "what did they do next?": the first record after it
             intents.discard("order")  # "later on" asks what followed, not which came first
     words = [
         w
@@ -131,7 +131,7 @@ def match(query: Query, records: Records, pool: Sequence[Record]) -> Match | Non
         return Match("count", sorted(chosen, key=_when), best, query.period)
     extreme = {"first", "latest"} & query.intents
     if extreme and "context" in query.intents:
-        # "and what is its role there now?": the earliest or latest of what the conversation
+        # "and what about today?": the earliest or latest of what the conversation
         # is about, not only of the records that also hold the earlier question's other words
         chosen = [r for c, r in scored if c >= MIN_COVERAGE]
     if extreme and len(chosen) > 1:
