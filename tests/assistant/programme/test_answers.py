@@ -167,6 +167,17 @@ def test_a_followup_asking_how_things_stand_now_gets_the_latest_record(
     assert cited(answer) == ["ms-2023-icat-co-chair"], answer.text
 
 
+def test_a_followup_reads_a_misspelt_question_before_it_as_respelt(assistant: Assistant) -> None:
+    """The conversation's questions are read with the same spelling fixes as the new one, so a
+    slip in the earlier question does not change what the follow-up refers to."""
+    asked = "wen was ICMPD made a member of ICAT"
+    first = assistant.ask(asked)
+    assert cited(first) == ["ms-2017-icat-member"], first.text
+    history = [Turn("user", asked), Turn("assistant", first.text)]
+    answer = assistant.ask("and what is its position in it today?", history)
+    assert cited(answer) == ["ms-2023-icat-co-chair"], answer.text
+
+
 def test_a_followup_asking_what_came_after_moves_on_along_the_timeline(
     assistant: Assistant,
 ) -> None:
