@@ -44,7 +44,8 @@ _REFERENCE = re.compile(
     re.I,
 )
 # A footnote's text at the foot of a page: its number, then a source ("28 United Nations Office
-# on Drugs and Crime, ..., Vienna, 2015", "27 Interviews with stakeholders from Djibouti.").
+# on Drugs and Crime, ..., Vienna, 2015", "27 Interviews with stakeholders from Djibouti.") or a
+# document's title ("351 Mid Term Review of ... in the Horn of Africa.").
 _NOTE = re.compile(r"^\d{1,3}\s+(?=[A-Z]|https?://|www\.)")
 _SOURCE = re.compile(
     r"\(\d{4}[a-z]?\)|,\s(?:19|20)\d\d[a-z]?(?:[,.;):]|$)|\bp\.\s?\d|https?://|www\."
@@ -139,7 +140,8 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         return "reference"
     if _LINK.search(text) and _beside_links(text) <= LINK_WORDS:
         return "reference"
-    if (_NOTE.match(text) and _SOURCE.search(text)) or (
+    note = _NOTE.match(text)
+    if (note and (_SOURCE.search(text) or _title_cased(text[note.end() :]))) or (
         len(text.split()) <= PAGE_CITED_WORDS and _PAGE_CITED.search(text)
     ):
         return "footnote"
@@ -172,8 +174,12 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
 
 
 def _is_title(text: str) -> bool:
-    if len(text.split()) > TITLE_WORDS or _LABELLED.match(text):
-        return False
+    return len(text.split()) <= TITLE_WORDS and not _LABELLED.match(text) and _title_cased(text)
+
+
+def _title_cased(text: str) -> bool:
+    """Every word capitalised but the small ones: a title, a name or a list of them (after a
+    footnote's number, a document cited, however long its title)."""
     content = [w for w in _TITLE_WORD.findall(text) if w.lower() not in _SMALL_WORDS]
     return len(content) >= 2 and all(w[0].isupper() for w in content)
 

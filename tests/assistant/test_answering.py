@@ -81,6 +81,11 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
             "footnote",
         ),
         ("27 Interviews with stakeholders from Djibouti.", "footnote"),
+        (  # a document's title after the footnote's number, however long
+            "351 Mid Term Review of EU-IOM Joint Initiative for Migrant Protection and "
+            "Reintegration in the Horn of Africa.",
+            "footnote",
+        ),
         ("180 https://www.iom.int/news/national-strategy 181 IOM RDH (2021).", "footnote"),
         ("Joint Initiative Horn of Africa Research Report, p. 51-52.", "footnote"),
     ],
