@@ -17,6 +17,7 @@ from assistant.conversation.followup import (
     SHORT,
     earlier_question,
     points_back,
+    respelt,
     rewritten,
     with_earlier,
 )
@@ -122,16 +123,10 @@ class Assistant:
             yield Answer("Please type a question.", True, [], question, question)
             return
         # Misspelt words are read as the indexed words they were meant to be, by every stage.
-        index = self.retriever.keyword_index()
-        respelt = index.respelt(question)
-        # The questions before are read the same way, so a follow-up finds what they asked.
-        history = [
-            Turn(turn.role, index.respelt(turn.content)) if turn.role == "user" else turn
-            for turn in history
-        ]
-        for event in self._answer(respelt, history, filters):
-            if isinstance(event, Answer) and respelt != question:
-                event.text += f"\n\n(Read as: “{respelt}”.)"
+        read, history = respelt(self.retriever.keyword_index(), question, history)
+        for event in self._answer(read, history, filters):
+            if isinstance(event, Answer) and read != question:
+                event.text += f"\n\n(Read as: “{read}”.)"
                 event.question = question
             yield event
 

@@ -15,8 +15,18 @@ from assistant.text import tokens
 
 if TYPE_CHECKING:
     from assistant.backends import Backend
+    from assistant.retrieval.keyword import KeywordIndex
 
 MAX_REWRITE_CHARS = 300
+
+
+def respelt(index: KeywordIndex, question: str, history: Sequence[Turn]) -> tuple[str, list[Turn]]:
+    """The question and the conversation's earlier questions with misspelt words read as the
+    indexed words meant (KeywordIndex.respelt): how every stage, and every fit, reads them, so
+    a follow-up finds what the question before it asked."""
+    turns = [Turn(t.role, index.respelt(t.content)) if t.role == "user" else t for t in history]
+    return index.respelt(question), turns
+
 
 # "there" points back except where it only says something exists ("were there", "there are").
 _ANAPHORA = re.compile(
