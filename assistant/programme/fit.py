@@ -28,7 +28,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from assistant.conversation.followup import earlier_question
+from assistant.conversation.followup import earlier_question, respelt
 from assistant.eval import fitting_options, load_questions, normalise
 from assistant.eval_sets import QuestionSet, load_sets
 from assistant.programme.answers import Programme
@@ -62,12 +62,12 @@ def collect(programme: Programme, sets: list[QuestionSet]) -> list[Asked]:
     out = []
     read = [(q, s.kind == "programme") for s in sets for q in load_questions([s.path])]
     for q, about in read:
-        question = index.respelt(q.question)  # as Assistant.stream reads it
-        earlier = earlier_question(question, q.history)
+        question, history = respelt(index, q.question, q.history)  # as Assistant.stream
+        earlier = earlier_question(question, history)
         texts = {False: question, True: asks_text(question, earlier)}
         refs = {e.get("ref") for e in q.expected}
         asked = Asked(q.answerable and bool(refs & ids), q.answerable, about, texts)
-        for query, found, values in programme.candidates(question, q.history):
+        for query, found, values in programme.candidates(question, history):
             answer = programme._compose(found, query, question, "", 0.0)
             if answer is None:
                 continue
