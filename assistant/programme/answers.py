@@ -15,7 +15,15 @@ from assistant.answering.citations import check, source, split_claims
 from assistant.conversation.followup import SHORT, continues, earlier_question
 from assistant.programme.judge import asks_text, features
 from assistant.programme.judge import load as load_judge
-from assistant.programme.matching import Match, Query, in_period, match, parse, period_listing
+from assistant.programme.matching import (
+    MOVES_ON,
+    Match,
+    Query,
+    in_period,
+    match,
+    parse,
+    period_listing,
+)
 from assistant.programme.records import Record, Records
 from assistant.prompt import Passage, Turn
 from assistant.retrieval.periods import find_period
@@ -193,7 +201,7 @@ class Programme:
                 # the follow-up's own period wins over the one asked before
                 period = query.period or both.period
                 both = replace(both, intents=query.intents | {"context"}, period=period)
-                after = bool({"after", "year_after"} & query.intents)
+                after = bool(MOVES_ON & query.intents)
                 if after:  # what came after the records the question before is answered by
                     both = replace(both, excluded=_with_linked(answered.records))
                 # "how many years after that?" needs the question before for one of its two

@@ -21,6 +21,8 @@ MIN_COVERAGE = 0.34
 CLOSE = 0.2
 MAX_LISTED = 12
 TIED = 0.05
+# Intents that ask what came after the records the conversation is about.
+MOVES_ON = frozenset({"after", "year_after"})
 
 
 @dataclass
@@ -50,7 +52,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     period = find_period(question)
     if period is None and "context" in intents:
         period = _earlier_period(history)
-    if period is None and {"after", "year_after"} & intents:
+    if period is None and MOVES_ON & intents:
         period = _after_earlier(history, "year_after" in intents)
         if period is not None and "year_after" not in intents:
             intents |= {"first"}  # "what did they do next?": the first record after it
