@@ -1,5 +1,6 @@
-"""Whether the matched records answer the question: a logistic model over a few features,
-its weights fitted by `python -m assistant.programme.fit` and shipped in judge.json.
+"""Whether the matched records answer the question: boosted trees over a few features,
+fitted by `python -m assistant.programme.fit` and shipped in judge.json (a logistic model's
+weights load too: `SCORERS`).
 
 One feature is itself fitted: `asks`, a logistic model that tells a question the records
 answer from one they do not (a budget, the staff, who wrote a report, its findings), which the
@@ -26,7 +27,7 @@ from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's default token_pattern
-FEATURES = ("coverage", "unknown", "words", "who", "followup", "dense", "asks", "listing")
+FEATURES = ("coverage", "unknown", "words", "followup", "dense", "asks", "listing")
 
 
 def features(
@@ -47,7 +48,6 @@ def features(
         "coverage": found.coverage,
         "unknown": sum(records.idf(w) for w in words if w not in records.known) / total,
         "words": math.log1p(len(words)),
-        "who": float("who" in query.intents and "audience" not in query.intents),
         "followup": float(followup),
         "dense": max((near.get(r.id, 0.0) for r in found.records), default=0.0),
         "asks": asks,
@@ -61,9 +61,63 @@ def asks_text(question: str, earlier: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class Judge:
+class Linear:
+    """A logistic regression's weights: log-odds = bias + the weighted sum of the features."""
+
     weights: dict[str, float]
-    bias: float
+    bias: float = 0.0
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset(self.weights)
+
+    def log_odds(self, values: dict[str, float]) -> float:
+        return self.bias + sum(w * values.get(k, 0.0) for k, w in self.weights.items())
+
+    @classmethod
+    def load(cls, data: dict) -> Linear:
+        return cls(data["weights"], data["bias"])
+
+
+Node = tuple  # a split (feature, threshold, left, right) or a leaf (value,)
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier, exported by the
+    fit): log-odds = baseline + each tree's leaf; a value at or below a split's threshold goes
+    left. They weigh a feature by the others (coverage counts for less when the record is
+    near in meaning), which one weight cannot."""
+
+    trees: tuple[tuple[Node, ...], ...]
+    baseline: float = 0.0
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset(n[0] for tree in self.trees for n in tree if len(n) == 4)
+
+    def log_odds(self, values: dict[str, float]) -> float:
+        total = self.baseline
+        for tree in self.trees:
+            node = tree[0]
+            while len(node) == 4:
+                feature, threshold, left, right = node
+                node = tree[left if values.get(feature, 0.0) <= threshold else right]
+            total += node[0]
+        return total
+
+    @classmethod
+    def load(cls, data: dict) -> Trees:
+        trees = tuple(tuple(tuple(n) for n in tree) for tree in data["trees"])
+        return cls(trees, data["baseline"])
+
+
+SCORERS = {"logistic": Linear.load, "boosted": Trees.load}  # judge.json's "kind"
+
+
+@dataclass(frozen=True)
+class Judge:
+    scorer: Linear | Trees
     threshold: float = 0.5
     asks_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     asks_bias: float = 0.0
@@ -88,8 +142,7 @@ class Judge:
         return embedded + terms_logit(self.topic_terms, text) > self.topic_cut
 
     def probability(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in values.items())
-        return 1 / (1 + math.exp(-z))
+        return 1 / (1 + math.exp(-self.scorer.log_odds(values)))
 
     def answers(self, values: dict[str, float]) -> bool:
         return self.probability(values) >= self.threshold
@@ -122,8 +175,7 @@ def load() -> Judge:
     data = json.loads(raw)
     asks, topic = data.get("asks", {}), data.get("topic", {})
     return Judge(
-        data["weights"],
-        data["bias"],
+        SCORERS[data.get("kind", "logistic")](data),
         data.get("threshold", 0.5),
         np.asarray(asks.get("weights", []), dtype=np.float64),
         float(asks.get("bias", 0.0)),

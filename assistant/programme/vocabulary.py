@@ -65,8 +65,6 @@ class Vocabulary:
 
     def intents_of(self, text: str) -> set[str]:
         found = {name for name, phrases in self.intents.items() if _any(phrases, text)}
-        if "who" in found and not _ASKS_WHO.search(text):
-            found.discard("who")  # "people who advise migrants" names an audience, asks no name
         # "the first decade" is a period and a "first responder" a person, not the earliest
         without_spans = _SPAN.sub(" ", text)
         for term in self.terms:
@@ -105,12 +103,6 @@ class Vocabulary:
 _SPAN = re.compile(
     r"\b(?:first|last|past|latest|recent|early)\s+(?:(?:\d+|two|three|four|five|six|seven|"
     r"eight|nine|ten|few|couple of)\s+)?(?:decades?|years)\b"
-)
-# "who" asks for a name where a question or clause starts with it or a verb or preposition
-# governs it; after a noun it only says which ones ("the people who...").
-_ASKS_WHO = re.compile(
-    r"(?:^\W*|[.?!,;:(]\s*|\b(?:and|but|so|or|then|by|to|for|with|from|of|about|me|know|"
-    r"asks?|says?|tell|is|was|are|were)\s+)(?:who|whom|whose)\b"
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.programme.fit import main
-from assistant.programme.judge import FEATURES, terms_logit
+from assistant.programme.judge import FEATURES, Trees, terms_logit
 from tests.assistant.programme.conftest import records_store
 from vectorstore.embeddings import Embedder
 
@@ -48,7 +48,9 @@ def test_the_fit_writes_a_judge_with_every_feature_and_the_asks_model(
 
     assert result.exit_code == 0, result.output
     judge = json.loads(out.read_text())
-    assert set(judge["weights"]) == set(FEATURES)
+    assert judge["kind"] == "boosted"
+    assert Trees.load(judge).reads <= set(FEATURES)
+    assert {"coverage", "asks"} <= Trees.load(judge).reads
     assert len(judge["asks"]["weights"]) == embedder.encode(["x"]).shape[1]
     assert 0.0 < judge["threshold"] < 1.0
     assert len(judge["topic"]["weights"]) == len(judge["asks"]["weights"])
