@@ -102,9 +102,10 @@ _LABELLED = re.compile("^(?:" + "|".join(map(re.escape, RECORD_LABELS)) + ")")
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
 REFERENCE_WORDS = 12
-# A link into a site (a path after the host; PDF extraction may break it at its slashes) with
-# few words beside it is a reference to a document; a bare site ("See www.x.nl.") is an answer.
-_LINK = re.compile(r"(?:https?://|www\.)[^\s/]+/\s?\S")
+# A link into a site (a path after the host; PDF extraction may break it at its slashes and
+# after "www.") with few words or a title beside it is a reference to a document; a bare site
+# ("See www.x.nl.") is an answer.
+_LINK = re.compile(r"(?:https?://|www\.)\s?[^\s/]+/\s?\S")
 _LINK_TOKEN = re.compile(r"^(?:https?:|www\.|\S*/|\S*\.pdf\b|pdf\b)", re.I)
 LINK_WORDS = 6
 _NUMBER = re.compile(r"\d[\d.,%]*")
@@ -213,10 +214,19 @@ def _reads_as_a_sentence(text: str) -> bool:
 
 
 def _beside_links(text: str) -> float:
-    """The words outside the links; a figure there (a phone number) makes it a statement."""
+    """The words outside the links; a figure there (a phone number) makes it a statement, a
+    title ended before the link (a document cited: "Title. www...") a reference however long;
+    "Read the Guidance at www..." points the way."""
     rest = [t for t in text.split() if not _LINK_TOKEN.match(t)]
     if any(re.search(r"\d{3}", t) for t in rest):
         return float("inf")
+    link = _LINK.search(text)
+    if (
+        link
+        and text[: link.start()].rstrip().endswith((".", ":", ";"))
+        and _title_cased(" ".join(rest))
+    ):
+        return 0.0
     return sum(1 for t in rest if _ALPHA_WORD.search(t))
 
 

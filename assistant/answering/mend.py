@@ -17,6 +17,16 @@ _SLUG = re.compile(r"\s*\S+\.indd\s+\d+\s+\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2
 _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-\s+(?!(?:and|or|to|nor)\b)([a-z]{2,})\b")
 
 
+# Words that open a sentence and never follow a count ("45 The reports ...", not "12 Member
+# States"): a bare number before one is a footnote's or a page's number.
+_OPENERS = (
+    "The|A|An|In|It|Its|This|These|Those|That|There|Here|They|We|He|She|Their|His|Her|Our|"
+    "According|See|Cf|Since|With|For|Although|Though|As|At|On|By|During|While|When|Where|If|"
+    "Of|To|From|Only|Most|Many|Some|All|Both|Each|Such|No|Not|However|Also|Even|Because|"
+    "Between|Among|Under|After|Before|Until|Within|Without|Through|Despite|Unlike|Whether|"
+    "Furthermore|Moreover|Thus|Therefore|Finally|Following|Based|Given|Which|What|Who"
+)
+_NOTE_NUMBER = re.compile(rf"^\d{{1,3}}\s+(?=(?:{_OPENERS})\b)")
 # A numbered heading run into the sentence after it: "2.2 Incidents, investigation and
 # prosecution Although the law..." or "6 Conclusions The study..." is read from the word that
 # opens a sentence.
@@ -43,18 +53,18 @@ _NESTED_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(
     rf"^{_NUMBERED}\s+(?:A|An|The)\s+(?:[a-z](?:{_HEADING_WORD})?\s+){{1,5}}?" + _SENTENCE_OPENS
 )
-
-
-# Words that open a sentence and never follow a count ("45 The reports ...", not "12 Member
-# States"): a bare number before one is a footnote's or a page's number.
-_OPENERS = (
-    "The|A|An|In|It|Its|This|These|Those|That|There|Here|They|We|He|She|Their|His|Her|Our|"
-    "According|See|Cf|Since|With|For|Although|Though|As|At|On|By|During|While|When|Where|If|"
-    "Of|To|From|Only|Most|Many|Some|All|Both|Each|Such|No|Not|However|Also|Even|Because|"
-    "Between|Among|Under|After|Before|Until|Within|Without|Through|Despite|Unlike|Whether|"
-    "Furthermore|Moreover|Thus|Therefore|Finally|Following|Based|Given|Which|What|Who"
+# ... or an unnumbered heading in sentence case: "Findings As part of the evaluation, ..."; not
+# one that opens as a sentence does, ends in a small word ("Meetings in The Hague were ...") or
+# holds a verb a heading does without ("Victims are often The ones ...").
+_PLAIN_HEADING = re.compile(
+    rf"^(?!(?:{_OPENERS})\b)[A-Z][a-z]+(?:-[a-z]+)?(?:\s+[a-z]+(?:-[a-z]+)?){{0,5}}?\s+"
+    + _SENTENCE_OPENS
 )
-_NOTE_NUMBER = re.compile(rf"^\d{{1,3}}\s+(?=(?:{_OPENERS})\b)")
+_SMALL = re.compile(r"(?:a|an|and|at|by|for|from|in|of|on|or|the|to|with)")
+_AUXILIARY = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|may|must)\b"
+)
+
 # A running header in capitals and the page's number, run into the page's first sentence:
 # "INVESTIGATION 125 Financial investigations ..."; seven capitals at least, so that an
 # acronym and a count ("ECOWAS 15 Member States") stay.
@@ -76,16 +86,20 @@ def without_furniture(sentence: str) -> str:
 
 
 def without_heading(sentence: str) -> str:
-    """The sentence without the page furniture and a numbered heading run into its start (a
-    substring, so a quote)."""
+    """The sentence without the page furniture and a heading run into its start (a substring,
+    so a quote)."""
     return cut_heading(without_furniture(sentence))
 
 
 def cut_heading(sentence: str) -> str:
-    """The sentence without a numbered heading run into its start (a substring, so a quote)."""
+    """The sentence without a heading run into its start (a substring, so a quote)."""
     match = next(
         (m for h in (_NESTED_HEADING, _ARTICLE_HEADING, _HEADING) if (m := h.match(sentence))), None
     )
+    if match is None and (plain := _PLAIN_HEADING.match(sentence)):
+        heading = plain.group().strip()
+        last = heading.split()[-1]
+        match = None if _SMALL.fullmatch(last) or _AUXILIARY.search(heading) else plain
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
 
 

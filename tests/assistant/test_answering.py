@@ -87,6 +87,11 @@ def passage(n: int, *scored: tuple[str, float], title: str = "A report") -> Pass
             "footnote",
         ),
         ("180 https://www.iom.int/news/national-strategy 181 IOM RDH (2021).", "footnote"),
+        (  # a document's title beside a link, "www." broken from its host
+            "Transnational Organized Crime Threat Assessment - Sahel. www. unodc.org/documents/"
+            "data-and-analysis/tocta_sahel/TOCTA_ Sahel_som_2023.pdf.",
+            "reference",
+        ),
         ("Joint Initiative Horn of Africa Research Report, p. 51-52.", "footnote"),
     ],
 )
@@ -103,6 +108,8 @@ def test_page_furniture_is_junk(sentence: str, kind: str) -> None:
         "2014: ICMPD joined ICAT.",
         "ICMPD (2015) found that most of the identified victims were women.",
         "See www.comensha.nl.",  # a site is an answer to "what is their website"
+        "Read the National Referral Mechanism Guidance for England and Wales at "
+        "www.gov.uk/nrm-guidance.",
         "Section 3.3 describes the data of 2011 in 12 tables and 4 figures.",
         "Contact the helpline at https://www.unseenuk.org/helpline/ or call 08000 121 700.",
         "12 Member States signed the Convention in 2005.",  # a count, not a footnote's number
@@ -210,6 +217,19 @@ def test_a_printers_slug_is_not_shown() -> None:
         ),
         # an acronym and a count are no header
         ("ECOWAS 15 Member States agreed on a plan.", None),
+        # a heading without a number, in sentence case
+        (
+            "Conclusions and recommendations The Joint Initiative was a unique effort.",
+            "The Joint Initiative was a unique effort.",
+        ),
+        (
+            "Findings As part of the evaluation, the team met 40 returnees.",
+            "As part of the evaluation, the team met 40 returnees.",
+        ),
+        # ... but not a sentence that names a title or a place with an article
+        ("Meetings in The Hague were held twice a year.", None),
+        ("According to The Guardian, the number rose.", None),
+        ("Victims are often The ones who lose most.", None),
     ],
 )
 def test_a_heading_run_into_a_sentence_is_cut_off_and_the_rest_is_a_quote(
