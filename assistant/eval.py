@@ -789,6 +789,13 @@ def _assistant(store: Store, backend: str | None = None) -> Assistant:
     default=Path(__file__).parent / "judging" / "weights.json",
     show_default=True,
 )
+@click.option(
+    "--model",
+    type=click.Choice(["boosted", "logistic"]),
+    default="boosted",
+    show_default=True,
+    help="Gradient-boosted trees or an L1 logistic regression; the report has both.",
+)
 def fit(
     data_dir: Path | None,
     sets_file: Path,
@@ -796,10 +803,12 @@ def fit(
     max_false_refusals: float,
     details_file: Path | None,
     out: Path,
+    model: str,
 ) -> None:
     """Fit the judge's weights on the training and read sets and write them to --out."""
     from assistant.judging.features import FEATURES
     from assistant.judging.fitting import fit_judge
+    from assistant.judging.trees import inline_short_lists
 
     # A programme set's answerable questions are the records' to answer, not the passages'.
     paths = sets_of(sets_file, statuses, left_out=("programme",))
@@ -819,8 +828,8 @@ def fit(
             if found is not None:  # nothing matched at all: refused whatever the judge says
                 rows.append(found.features)
                 labels.append(q.answerable)
-    weights, report = fit_judge(rows, labels, FEATURES, max_false_refusals)
-    out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    weights, report = fit_judge(rows, labels, FEATURES, max_false_refusals, model=model)
+    out.write_text(inline_short_lists(json.dumps(weights, indent=1)) + "\n", encoding="utf-8")
     click.echo(json.dumps({"sets": sorted(paths), **report}, indent=2))
 
 

@@ -1,5 +1,6 @@
-"""A logistic regression over the features, fitted by `python -m assistant.eval fit` and
-shipped as weights.json; its threshold was set for a target false-refusal rate."""
+"""The fitted judge, shipped as weights.json by `python -m assistant.eval fit`: gradient-boosted
+trees (kind "boosted") or a logistic regression (kind "logistic") over the features, with the
+threshold set for a target false-refusal rate."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from assistant.judging import Verdict
 from assistant.judging.features import reason
+from assistant.judging.trees import Trees
 
 WEIGHTS = "weights.json"
 REASONS = 2  # the strongest contributions named in a verdict
@@ -22,9 +24,10 @@ class FittedJudge:
     def __init__(self, weights: Mapping, threshold: float | None = None) -> None:
         self.features: list[str] = list(weights["features"])
         self.mean = list(weights["mean"])
-        self.scale = list(weights["scale"])
-        self.coef = list(weights["coef"])
-        self.intercept = float(weights["intercept"])
+        self.trees = Trees.load(weights) if weights.get("kind") == "boosted" else None
+        self.scale = list(weights.get("scale", [1.0] * len(self.features)))
+        self.coef = list(weights.get("coef", [0.0] * len(self.features)))
+        self.intercept = float(weights.get("intercept", 0.0))
         # The training range: a value beyond it (a 100 KB question's BM25) is read as its edge,
         # since a linear model extrapolates without bound.
         self.low = list(weights.get("low", [-math.inf] * len(self.features)))
@@ -41,21 +44,33 @@ class FittedJudge:
             )
         return cls(json.loads(source.read_text(encoding="utf-8")), threshold)
 
+    def _log_odds(self, values: Mapping[str, float]) -> float:
+        if self.trees is not None:
+            return self.trees.log_odds(values)
+        return self.intercept + sum(
+            c * (values[f] - m) / s
+            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        )
+
+    def _contributions(self, values: dict[str, float], z: float) -> list[tuple[float, str]]:
+        """How far each feature moved the log-odds from what its training mean would give:
+        exact for the logistic model, by putting the mean back for the trees."""
+        return [
+            (z - self._log_odds({**values, f: m}), f)
+            for f, m in zip(self.features, self.mean, strict=True)
+            if values[f] != m
+        ]
+
     def judge(self, features: Mapping[str, float]) -> Verdict:
         # A feature missing here (no reader set) takes its training mean: it adds nothing.
-        values = [
-            min(max(features.get(f, m), lo), hi)
+        values = {
+            f: min(max(features.get(f, m), lo), hi)
             for f, m, lo, hi in zip(self.features, self.mean, self.low, self.high, strict=True)
-        ]
-        parts = [
-            (c * (v - m) / s, f)
-            for f, v, m, s, c in zip(
-                self.features, values, self.mean, self.scale, self.coef, strict=True
-            )
-        ]
-        z = self.intercept + sum(p for p, _ in parts)
+        }
+        z = self._log_odds(values)
         score = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
         answers = score >= self.threshold
+        parts = self._contributions(values, z)
         pushed = sorted((p for p in parts if p[0] and (p[0] > 0) == answers), reverse=answers)
         mean = dict(zip(self.features, self.mean, strict=True))
         named = (

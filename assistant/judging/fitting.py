@@ -1,6 +1,9 @@
-"""Fit the judge: an L1 logistic regression over the features, its strength of regularisation
-and its threshold chosen by cross-validation for a target false-refusal rate. Needs
-scikit-learn (a dependency of sentence-transformers); the product only reads the weights."""
+"""Fit the judge: gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier,
+exported node by node) or an L1 logistic regression, whose strength of regularisation is chosen
+by cross-validation; either way the threshold is set out of fold for a target false-refusal
+rate. Needs scikit-learn (a dependency of sentence-transformers); the product only reads the
+exported model.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from assistant.judging.trees import Trees, export
+
 FOLDS = 5
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation tried (sklearn's C)
+TREES = {"max_depth": 3}  # scikit-learn's defaults otherwise; monotone constraints did worse
+MODELS = ("boosted", "logistic")
 
 
 def threshold_for(scores: np.ndarray, answerable: np.ndarray, max_false_refusals: float) -> float:
@@ -44,17 +51,53 @@ def fit_judge(
     names: Sequence[str],
     max_false_refusals: float,
     compare: bool = True,
+    model: str = "boosted",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(weights for FittedJudge, a report of the cross-validated figures; with `compare`, also
-    those of gradient boosting on the same folds, the alternative not shipped)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
+    """(weights for FittedJudge, a report of the cross-validated figures). `model` is one of
+    MODELS; with `compare`, the report has the other's figures on the same folds too."""
+    if model not in MODELS:
+        raise ValueError(f"unknown judge model {model!r}; choose one of {', '.join(MODELS)}")
     names = [n for n in names if all(n in r for r in rows)]
     x = np.array([[r[n] for n in names] for r in rows], dtype=float)
     y = np.array(answerable, dtype=bool)
+    report: dict[str, Any] = {"questions": len(y), "unanswerable": int((~y).sum()), "cv": {}}
+    fits = {"boosted": _boosted, "logistic": _logistic}
+    weights: dict[str, Any] = {}
+    for name in MODELS if compare else (model,):
+        fitted, cv, chosen, unused = fits[name](x, y, names, max_false_refusals)
+        report["cv"].update(cv)
+        if name == model:
+            weights, report["chosen"], report["unused_features"] = fitted, chosen, unused
+    weights.update({"fitted_on": report["questions"], "cv": report["chosen"]})
+    return weights, report
+
+
+def _boosted(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals: float):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    def boosted():
+        return HistGradientBoostingClassifier(**TREES, random_state=0)
+
+    oof = _oof(boosted, x, y)
+    threshold = threshold_for(oof, y, max_false_refusals)
+    rates = _rates(oof, y, threshold)
+    trees = export(boosted().fit(x, y), names, x)
+    weights = {
+        "kind": "boosted",
+        "features": list(names),
+        "mean": [round(float(m), 6) for m in x.mean(axis=0)],  # what an absent one takes
+        "threshold": round(threshold, 4),
+        **trees,
+    }
+    unused = [n for n in names if n not in Trees.load(trees).reads]
+    chosen = {**TREES, "threshold": round(threshold, 4), **rates}
+    return weights, {"gradient boosting": rates}, chosen, unused
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     def logistic(c: float):
         return lambda: make_pipeline(
@@ -64,29 +107,22 @@ def fit_judge(
             ),
         )
 
-    report: dict[str, Any] = {"questions": len(y), "unanswerable": int((~y).sum()), "cv": {}}
-    best = None
+    cv, best = {}, None
     warnings.filterwarnings("ignore", message=".*penalty.*")  # sklearn 1.8 renamed it l1_ratio
     for c in STRENGTHS:
         oof = _oof(logistic(c), x, y)
         threshold = threshold_for(oof, y, max_false_refusals)
         rates = _rates(oof, y, threshold)
-        report["cv"][f"logistic C={c}"] = rates
+        cv[f"logistic C={c}"] = rates
         if best is None or rates["refusal_recall"] > best[1]["refusal_recall"]:
             best = (c, rates, threshold)
-    if compare:
-        oof = _oof(lambda: HistGradientBoostingClassifier(max_depth=3, random_state=0), x, y)
-        report["cv"]["gradient boosting"] = _rates(
-            oof, y, threshold_for(oof, y, max_false_refusals)
-        )
     assert best is not None
     c, rates, threshold = best
     model = logistic(c)().fit(x, y)
     scaler, regression = model[0], model[1]
     coef = regression.coef_[0]
-    report["chosen"] = {"C": c, "threshold": round(threshold, 4), **rates}
-    report["unused_features"] = [n for n, w in zip(names, coef, strict=True) if w == 0]
     weights = {
+        "kind": "logistic",
         "features": list(names),
         "mean": [round(float(m), 6) for m in scaler.mean_],
         "scale": [round(float(s) or 1.0, 6) for s in scaler.scale_],
@@ -95,7 +131,7 @@ def fit_judge(
         "low": [round(float(v), 6) for v in x.min(axis=0)],  # the judge clips to this range
         "high": [round(float(v), 6) for v in x.max(axis=0)],
         "threshold": round(threshold, 4),
-        "fitted_on": report["questions"],
-        "cv": {"C": c, **rates},
     }
-    return weights, report
+    unused = [n for n, w in zip(names, coef, strict=True) if w == 0]
+    chosen = {"C": c, "threshold": round(threshold, 4), **rates}
+    return weights, cv, chosen, unused

@@ -24,7 +24,6 @@ the records answer.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +33,9 @@ import numpy as np
 from assistant.conversation.followup import earlier_question, respelt
 from assistant.eval import fitting_options, load_questions, normalise
 from assistant.eval_sets import QuestionSet, load_sets
+from assistant.judging.trees import Trees, export, inline_short_lists
 from assistant.programme.answers import Programme
-from assistant.programme.judge import FEATURES, Trees, asks_text
+from assistant.programme.judge import FEATURES, asks_text
 from assistant.retrieval.search import Retriever
 from vectorstore import open_store
 from vectorstore.settings import StoreSettings
@@ -168,31 +168,11 @@ def _exported(model, terms, width: int) -> dict:
     }
 
 
-def _trees(model, rows: np.ndarray) -> dict:
-    """A fitted HistGradientBoostingClassifier as judge.json holds it: each tree's nodes, a
-    split [feature, threshold, left, right] or a leaf [value], checked against the model."""
-    trees = []
-    for (predictor,) in model._predictors:  # one tree per round for two classes
-        nodes = []
-        for node in predictor.nodes:
-            if node["is_leaf"]:
-                nodes.append([round(float(node["value"]), 6)])
-            else:
-                feature, threshold = FEATURES[node["feature_idx"]], float(node["num_threshold"])
-                nodes.append([feature, threshold, int(node["left"]), int(node["right"])])
-        trees.append(nodes)
-    baseline = float(np.ravel(model._baseline_prediction)[0])
-    exported = Trees.load({"trees": trees, "baseline": baseline})
-    ours = [exported.log_odds(dict(zip(FEATURES, r, strict=True))) for r in rows]
-    if not np.allclose(ours, model.decision_function(rows), atol=1e-4):
-        raise click.ClickException("the exported trees do not reproduce the fitted model")
-    return {"baseline": round(baseline, 6), "trees": trees}
-
-
-def _short_lists_inline(text: str) -> str:
-    """A term's [idf, weight] and a tree's node on one line each, not one line per number."""
-    short = re.compile(r"\[\s+((?:[^\[\]{},]+,\s+){0,3}[^\[\]{},]+?)\s+\]")
-    return short.sub(lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
+def _exported_trees(model, rows: np.ndarray) -> dict:
+    try:
+        return export(model, FEATURES, rows)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused: float) -> float:
@@ -273,7 +253,7 @@ def main(
         f"refuses at most {refused:.0%} of the questions the records answer, out of fold.",
         "kind": "boosted",
         "threshold": threshold,
-        **_trees(judge, rows),
+        **_exported_trees(judge, rows),
         "asks": {
             "about": f"logistic regression (C={ASKS_C}) over the question's embedding and its "
             "words' and word pairs' sublinear tf-idf (`terms`: idf, weight)",
@@ -288,7 +268,7 @@ def main(
             "cut": cut,
         },
     }
-    out.write_text(_short_lists_inline(json.dumps(result, indent=1)) + "\n")
+    out.write_text(inline_short_lists(json.dumps(result, indent=1)) + "\n")
     click.echo(result["about"])
     reads = Trees.load(result).reads
     click.echo(f"trees read {sorted(reads)}; threshold {threshold} (of {thresholds})")

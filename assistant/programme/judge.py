@@ -23,6 +23,7 @@ from importlib import resources
 
 import numpy as np
 
+from assistant.judging.trees import Trees
 from assistant.programme.matching import Match, Query
 from assistant.programme.records import Records
 
@@ -77,39 +78,6 @@ class Linear:
     @classmethod
     def load(cls, data: dict) -> Linear:
         return cls(data["weights"], data["bias"])
-
-
-Node = tuple  # a split (feature, threshold, left, right) or a leaf (value,)
-
-
-@dataclass(frozen=True)
-class Trees:
-    """Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier, exported by the
-    fit): log-odds = baseline + each tree's leaf; a value at or below a split's threshold goes
-    left. They weigh a feature by the others (coverage counts for less when the record is
-    near in meaning), which one weight cannot."""
-
-    trees: tuple[tuple[Node, ...], ...]
-    baseline: float = 0.0
-
-    @property
-    def reads(self) -> frozenset[str]:
-        return frozenset(n[0] for tree in self.trees for n in tree if len(n) == 4)
-
-    def log_odds(self, values: dict[str, float]) -> float:
-        total = self.baseline
-        for tree in self.trees:
-            node = tree[0]
-            while len(node) == 4:
-                feature, threshold, left, right = node
-                node = tree[left if values.get(feature, 0.0) <= threshold else right]
-            total += node[0]
-        return total
-
-    @classmethod
-    def load(cls, data: dict) -> Trees:
-        trees = tuple(tuple(tuple(n) for n in tree) for tree in data["trees"])
-        return cls(trees, data["baseline"])
 
 
 SCORERS = {"logistic": Linear.load, "boosted": Trees.load}  # judge.json's "kind"

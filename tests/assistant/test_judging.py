@@ -54,6 +54,37 @@ def test_a_verdict_gives_its_score_and_the_reasons_that_pushed_it() -> None:
     assert answered.reasons[0] == "the best passages hold what the question says"
 
 
+def test_boosted_trees_give_their_score_and_the_features_that_moved_it() -> None:
+    """A tree's reasons: the features whose training mean, put back, would move the score most
+    against the verdict."""
+    judge = FittedJudge(
+        {
+            "kind": "boosted",
+            "features": ["coverage", "unknown_name", "dense"],
+            "mean": [0.4, 0.1, 0.6],
+            "threshold": 0.5,
+            "baseline": 0.0,
+            "trees": [
+                [["coverage", 0.45, 1, 2], [-2.0], [1.5]],
+                [["unknown_name", 0.5, 1, 2], [0.25], [-3.0]],
+                [["dense", 0.3, 1, 2], [-0.1], [0.1]],
+            ],
+        }
+    )
+
+    refused = judge.judge({"coverage": 0.8, "unknown_name": 1.0, "dense": 0.7})
+    answered = judge.judge({"coverage": 0.8, "unknown_name": 0.0, "dense": 0.7})
+
+    assert not refused.answers and refused.score < 0.5
+    assert refused.reasons == ("the question names something no indexed text mentions",)
+    assert answered.answers and answered.score > 0.5
+    assert answered.reasons[0] == "the best passages hold what the question says"
+    # no reader: the feature is absent, not zero, and a tree reads its training mean
+    assert judge.judge({"coverage": 0.8, "unknown_name": 0.0}).score == pytest.approx(
+        answered.score
+    )
+
+
 def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> None:
     """ "The question is short" tells its asker nothing about the publications."""
     judge = linear({"words": (6.0, 3.0, 3.0), "coverage": (0.5, 0.2, 1.0)})
@@ -135,6 +166,14 @@ def test_a_fit_meets_its_false_refusal_target_and_reports_unused_features() -> N
     judge = FittedJudge(weights)
     assert judge.judge({"coverage": 0.9, "words": 0.5}).answers
     assert not judge.judge({"coverage": 0.1, "words": 0.5}).answers
+    assert weights["kind"] == "boosted" and report["chosen"]["max_depth"] == 3
+
+    logistic, report = fit_judge(rows, labels, ["coverage", "words"], 0.05, model="logistic")
+    assert logistic["kind"] == "logistic"
+    assert {"gradient boosting", "logistic C=1.0"} <= set(report["cv"])
+    assert FittedJudge(logistic).judge({"coverage": 0.9, "words": 0.5}).answers
+    with pytest.raises(ValueError, match="boosted, logistic"):
+        fit_judge(rows, labels, ["coverage"], 0.05, model="forest")
 
 
 def test_misspelt_words_are_matched_to_the_indexed_vocabulary() -> None:

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from assistant.judging.trees import Trees
 from assistant.programme.fit import main
-from assistant.programme.judge import FEATURES, Trees, terms_logit
+from assistant.programme.judge import FEATURES, terms_logit
 from tests.assistant.programme.conftest import records_store
 from vectorstore.embeddings import Embedder
 
