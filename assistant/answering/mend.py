@@ -10,7 +10,9 @@ _FOOTNOTE = re.compile(r"(?:(?<=[a-z)\]”\"’][.,;:])|(?<=[”\"’)]))\d{1,3}
 _YEAR_FOOTNOTE = re.compile(r"(?<=\b(?:19|20)\d\d\.)\d{1,3}(?=\s+[A-Z]|$)")
 # ... or after a word: "victims12 were" (not codes such as "B9" or "COVID19": 4+ lower letters)
 _WORD_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,3}(?=[\s,.;:]|$)")
-_SPLIT_FIGURE = re.compile(r"(\d{1,3})\s*,\s+(\d{3})(?!\d)|(\d{1,3})\s+,\s*(\d{3})(?!\d)")
+_SPLIT_FIGURE = re.compile(
+    r"(?<![\d.,])(\d{1,3})\s*,\s+(\d{3})(?!\d)|(?<![\d.,])(\d{1,3})\s+,\s*(\d{3})(?!\d)"
+)
 # A word broken at a line end: "traf- ficking"; not "short- and long-term".
 # A printer's slug at a page's foot: "15-00463_inner_E.indd 97 25/06/2015 11:16:57".
 _SLUG = re.compile(r"\s*\S+\.indd\s+\d+\s+\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?")

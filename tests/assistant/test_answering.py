@@ -144,6 +144,11 @@ def test_artefacts_are_mended_for_display() -> None:
     )
 
 
+def test_a_year_before_a_comma_and_a_count_is_no_split_figure() -> None:
+    assert mend("In 2010, 256 victims used it.") == "In 2010, 256 victims used it."
+    assert mend("It cost 1.5, 300 people paid.") == "It cost 1.5, 300 people paid."
+
+
 @pytest.mark.parametrize(
     ("raw", "shown"),
     [
