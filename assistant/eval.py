@@ -791,10 +791,10 @@ def _assistant(store: Store, backend: str | None = None) -> Assistant:
 )
 @click.option(
     "--model",
-    type=click.Choice(["boosted", "logistic"]),
-    default="boosted",
+    type=click.Choice(["logistic", "boosted"]),
+    default="logistic",
     show_default=True,
-    help="Gradient-boosted trees or an L1 logistic regression; the report has both.",
+    help="An L1 logistic regression or gradient-boosted trees; the report has both.",
 )
 def fit(
     data_dir: Path | None,

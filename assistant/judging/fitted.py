@@ -1,6 +1,6 @@
-"""The fitted judge, shipped as weights.json by `python -m assistant.eval fit`: gradient-boosted
-trees (kind "boosted") or a logistic regression (kind "logistic") over the features, with the
-threshold set for a target false-refusal rate."""
+"""The fitted judge, shipped as weights.json by `python -m assistant.eval fit`: a logistic
+regression (kind "logistic", the default) or gradient-boosted trees (kind "boosted") over the
+features, with the threshold set for a target false-refusal rate."""
 
 from __future__ import annotations
 

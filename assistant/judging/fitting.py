@@ -1,6 +1,6 @@
-"""Fit the judge: gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier,
-exported node by node) or an L1 logistic regression, whose strength of regularisation is chosen
-by cross-validation; either way the threshold is set out of fold for a target false-refusal
+"""Fit the judge: an L1 logistic regression, whose strength of regularisation is chosen by
+cross-validation, or gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier,
+exported node by node); either way the threshold is set out of fold for a target false-refusal
 rate. Needs scikit-learn (a dependency of sentence-transformers); the product only reads the
 exported model.
 """
@@ -18,7 +18,9 @@ from assistant.judging.trees import Trees, export
 FOLDS = 5
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation tried (sklearn's C)
 TREES = {"max_depth": 3}  # scikit-learn's defaults otherwise; monotone constraints did worse
-MODELS = ("boosted", "logistic")
+# Trees refused fewer answerable questions held out but ignored the unknown-name features, so
+# answered "and in Alexandria?" with Cairo's facts: logistic ships (eval/decisions.md).
+MODELS = ("logistic", "boosted")
 
 
 def threshold_for(scores: np.ndarray, answerable: np.ndarray, max_false_refusals: float) -> float:
@@ -51,7 +53,7 @@ def fit_judge(
     names: Sequence[str],
     max_false_refusals: float,
     compare: bool = True,
-    model: str = "boosted",
+    model: str = "logistic",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(weights for FittedJudge, a report of the cross-validated figures). `model` is one of
     MODELS; with `compare`, the report has the other's figures on the same folds too."""

@@ -166,13 +166,14 @@ def test_a_fit_meets_its_false_refusal_target_and_reports_unused_features() -> N
     judge = FittedJudge(weights)
     assert judge.judge({"coverage": 0.9, "words": 0.5}).answers
     assert not judge.judge({"coverage": 0.1, "words": 0.5}).answers
-    assert weights["kind"] == "boosted" and report["chosen"]["max_depth"] == 3
+    assert weights["kind"] == "logistic"
 
-    logistic, report = fit_judge(rows, labels, ["coverage", "words"], 0.05, model="logistic")
-    assert logistic["kind"] == "logistic"
+    boosted, report = fit_judge(rows, labels, ["coverage", "words"], 0.05, model="boosted")
+    assert boosted["kind"] == "boosted" and report["chosen"]["max_depth"] == 3
     assert {"gradient boosting", "logistic C=1.0"} <= set(report["cv"])
-    assert FittedJudge(logistic).judge({"coverage": 0.9, "words": 0.5}).answers
-    with pytest.raises(ValueError, match="boosted, logistic"):
+    assert FittedJudge(boosted).judge({"coverage": 0.9, "words": 0.5}).answers
+    assert not FittedJudge(boosted).judge({"coverage": 0.1, "words": 0.5}).answers
+    with pytest.raises(ValueError, match="logistic, boosted"):
         fit_judge(rows, labels, ["coverage"], 0.05, model="forest")
 
 
