@@ -338,11 +338,18 @@ def _pairs(query: Query) -> bool:
 
 
 def _name(record: Record) -> str:
-    """A short name: a publication's title, a milestone's statement up to its first pause."""
+    """A short name: a publication's title, a milestone's statement up to its first pause (after
+    an opening phrase such as "In its first regional action,", which names nothing)."""
     if record.kind == MILESTONE:
-        short = re.split(r"[,:;(]| with | in the | to enhance", record.statement())[0]
-        return f"'{short.strip()}' ({record.year})"
+        pieces = [p.strip() for p in _PAUSE.split(record.statement()) if p.strip()]
+        if len(pieces) > 1 and _OPENING_PHRASE.match(pieces[0]):
+            pieces = pieces[1:]
+        return f"'{pieces[0].rstrip('.') if pieces else record.statement()}' ({record.year})"
     return f"'{record.title}' ({record.year})"
+
+
+_PAUSE = re.compile(r"[,:;(]| with | in the | to enhance ")
+_OPENING_PHRASE = re.compile(r"(?:In|To|With|For|After|By|Through|On|Under|Since|During|As)\s")
 
 
 def _years(n: int) -> str:

@@ -81,6 +81,18 @@ def test_years_between_two_milestones_are_computed_from_both(
     assert_cites_records_verbatim(answer, records_only)
 
 
+def test_a_computed_figure_names_a_milestone_by_what_was_done(assistant: Assistant) -> None:
+    """Not by the phrase its statement opens with ("In its first regional action, ICMPD set
+    Regional Standards ...")."""
+    answer = assistant.ask(
+        "How many years between the police training standards and the labour inspectors curriculum?"
+    )
+    assert answer.text.startswith("Computed from the years of [1] and [2]: 2018 - 2004 = 14")
+    assert "between 'ICMPD set Regional Standards for Anti-Trafficking Police Training" in (
+        answer.text
+    )
+
+
 def test_which_came_first_compares_the_two_records_years(assistant: Assistant) -> None:
     answer = assistant.ask(
         "Which came first, the media guidelines or the training curriculum for labour inspectors?"
