@@ -29,6 +29,8 @@ _OPENERS = (
     "Furthermore|Moreover|Thus|Therefore|Finally|Following|Based|Given|Which|What|Who"
 )
 _NOTE_NUMBER = re.compile(rf"^\d{{1,3}}\s+(?=(?:{_OPENERS})\b)")
+# ... and between two sentences of a quote: "(2.7 years). 70 It is not possible ..."
+_BETWEEN_NOTE_NUMBER = re.compile(rf"(?<=[.!?])([”\"’)]?)\s+\d{{1,3}}\s+(?=(?:{_OPENERS})\b)")
 # A numbered heading run into the sentence after it: "2.2 Incidents, investigation and
 # prosecution Although the law..." or "6 Conclusions The study..." is read from the word that
 # opens a sentence.
@@ -148,6 +150,7 @@ def mend(text: str, words: frozenset[str] = frozenset()) -> str:
     text = _FOOTNOTE.sub("", text)
     text = _YEAR_FOOTNOTE.sub("", text)
     text = _WORD_FOOTNOTE.sub(r"\1", text)
+    text = _BETWEEN_NOTE_NUMBER.sub(r"\1 ", text)  # after them: "years).73 70 It" has two
     text = _SPLIT_FIGURE.sub(
         lambda m: f"{m.group(1) or m.group(3)},{m.group(2) or m.group(4)}", text
     )

@@ -144,6 +144,16 @@ def test_artefacts_are_mended_for_display() -> None:
     )
 
 
+def test_a_footnote_number_between_two_sentences_of_a_quote_is_dropped() -> None:
+    raw = "It was proven (about 2.7 years). 70 It is not possible to compare."
+    assert mend(raw) == "It was proven (about 2.7 years). It is not possible to compare."
+    assert (
+        mend("It was proven (2.7 years).73 70 It is not.")
+        == "It was proven (2.7 years). It is not."
+    )
+    assert mend("It fell. 12 Member States agreed.") == "It fell. 12 Member States agreed."
+
+
 def test_a_year_before_a_comma_and_a_count_is_no_split_figure() -> None:
     assert mend("In 2010, 256 victims used it.") == "In 2010, 256 victims used it."
     assert mend("It cost 1.5, 300 people paid.") == "It cost 1.5, 300 people paid."
