@@ -291,7 +291,7 @@ class Assistant:
                 and chunk.year is not None
                 and period.overlaps(chunk.year, chunk.year)
             ):
-                # "Which milestones are there before 2005?": a record dated in the period
+                # "Which milestones date from before 2006?": a record dated in the period
                 # answers it whole, though its statement shares no word with the question.
                 ranked[0] = replace(ranked[0], score=max(ranked[0].score, 1.0))
             passages.append(

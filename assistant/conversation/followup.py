@@ -41,7 +41,7 @@ _FILLER = r"(?:(?:ok|okay|right|thanks|thank you|great|sure|yes|no|hmm)\b[,.!]?\
 _CONTINUATION = re.compile(
     rf"^\s*{_FILLER}(and|also|but|so|what about|how about|then|what else|why)\b", re.I
 )
-# "any numbers for Burkina Faso?": as short as that (content words), a question in a
+# "any figures for Mali?": as short as that (content words), a question in a
 # conversation leans on it, and asks what the question it follows asked.
 SHORT = 3
 

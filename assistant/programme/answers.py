@@ -183,7 +183,7 @@ class Programme:
         earlier = earlier_question(question, history)
         own_followup = False  # whether the question's own words are read as a follow-up
         attempts = [(query, own_followup)]
-        if earlier:  # "When were they revised?" leans on the question before
+        if earlier:  # "When was it updated again?" leans on the question before
             says_little = _says_little(question, query)
             answered = self._answered(earlier, records, pool)
             about_records = answered is not None
@@ -313,7 +313,7 @@ def _with_linked(found: Sequence[Record]) -> frozenset[str]:
 def _says_little(question: str, query: Query) -> bool:
     """Asks nothing of its own, so it is read with the question before first: no words and no
     period ("and the publications?"), or a period stated bare or as a continuation ("in
-    2011?", "and in 2011?"). "What happened in 2011" and "what else happened that year" (its
+    2011?", "and in 2011?"). "What happened in 2011" and "what else was done in that year" (its
     year from the conversation) stand on their own."""
     if query.words:
         return False
@@ -339,7 +339,7 @@ def _pairs(query: Query) -> bool:
 
 def _name(record: Record) -> str:
     """A short name: a publication's title, a milestone's statement up to its first pause (after
-    an opening phrase such as "In its first regional action,", which names nothing)."""
+    an opening phrase such as "In its first ...,", which names nothing)."""
     if record.kind == MILESTONE:
         pieces = [p.strip() for p in _PAUSE.split(record.statement()) if p.strip()]
         if len(pieces) > 1 and _OPENING_PHRASE.match(pieces[0]):
@@ -361,7 +361,7 @@ def _refs(records: Sequence[Record], numbers: dict[str, int]) -> str:
 
 
 def _undated(found: Match) -> str:
-    """A refusal for a period no record is dated in ("what happened in 2012"), naming the
+    """A refusal for a period no record is dated in ("what was done in 2012"), naming the
     timeline labels whose span covers it, which the answer lists as related reading."""
     period = found.period
     if found.route != "list" or period is None:

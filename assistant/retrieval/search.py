@@ -43,13 +43,13 @@ _PROGRAMME = frozenset(stem(w) for w in ("icmpd", "programme", "program", "miles
 
 
 def asks_about_the_programme(query_tokens: list[str]) -> bool:
-    """Names the programme, or asks nothing but a period ("What happened in 2017?")."""
+    """Names the programme, or asks nothing but a period ("What was done in 2019?")."""
     content = [t for t in query_tokens if not t.isdigit()]
     return bool(_PROGRAMME & set(query_tokens)) or len(content) < 2
 
 
 def asks_only_for_the_period(query_tokens: list[str]) -> bool:
-    """ "Which milestones are there before 2005?", "What did ICMPD do in 2017?": the period's
+    """ "Which milestones date from before 2006?", "What did ICMPD do in 2019?": the period's
     whole timeline answers, though no word of its records is in the question."""
     content = [t for t in query_tokens if not t.isdigit() and t not in _PROGRAMME]
     return len(content) < 2
@@ -189,8 +189,8 @@ class Retriever:
         index = self.keyword_index(versions)
         query = index.corrected_text(query)  # misspelt words meet the indexed ones
         own = tokens(query)
-        # "And what happened in 2017?" after "Which milestones are there before 2005?" asks
-        # about 2017: the follow-up's own period wins over the earlier question's.
+        # "And what happened in 2019?" after "Which milestones date from before 2006?" asks
+        # about 2019: the follow-up's own period wins over the earlier question's.
         period = find_period(query) or (find_period(context) if context else None)
         if context:
             query = with_earlier(query, context)
