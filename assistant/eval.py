@@ -30,6 +30,8 @@ from assistant.backends import get_backend
 from assistant.chat import Assistant
 from assistant.eval_index import DEFAULT_CACHE, cached_index, index_key
 from assistant.eval_sets import Group, group_sets, load_sets
+from assistant.judging.fitting import MODELS as JUDGE_MODELS
+from assistant.judging.fitting import fit_judge
 from assistant.prompt import Turn
 from assistant.retrieval.keyword import KeywordIndex
 from assistant.retrieval.search import Filters, Retrieval
@@ -791,7 +793,7 @@ def _assistant(store: Store, backend: str | None = None) -> Assistant:
 )
 @click.option(
     "--model",
-    type=click.Choice(["logistic", "boosted"]),
+    type=click.Choice(JUDGE_MODELS),
     default="logistic",
     show_default=True,
     help="An L1 logistic regression or gradient-boosted trees; the report has both.",
@@ -807,7 +809,6 @@ def fit(
 ) -> None:
     """Fit the judge's weights on the training and read sets and write them to --out."""
     from assistant.judging.features import FEATURES
-    from assistant.judging.fitting import fit_judge
     from assistant.judging.trees import inline_short_lists
 
     # A programme set's answerable questions are the records' to answer, not the passages'.

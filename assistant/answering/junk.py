@@ -9,7 +9,7 @@ import re
 from importlib import resources
 from itertools import pairwise
 
-from assistant.answering.mend import opens_with_furniture, without_heading
+from assistant.answering.mend import SMALL_WORDS, opens_with_furniture, without_heading
 from vectorstore.records import RECORD_LABELS
 
 _HEADING = re.compile(
@@ -75,29 +75,6 @@ _INITIALLED_NAME = re.compile(
 )
 NAMES = 3
 _TITLE_WORD = re.compile(r"[A-Za-zÀ-ÿ’'-]+")
-_SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "at",
-        "by",
-        "de",
-        "der",
-        "for",
-        "from",
-        "in",
-        "its",
-        "of",
-        "on",
-        "or",
-        "the",
-        "their",
-        "to",
-        "van",
-        "with",
-    ]
-)
 _LABELLED = re.compile("^(?:" + "|".join(map(re.escape, RECORD_LABELS)) + ")")
 # A short bibliography line: "ICMPD (2015) Targeting Vulnerabilities." (a title after the year)
 _SHORT_REFERENCE = re.compile(r"^(?:\S+\s+){0,4}[A-Z][\w&.-]*\s+\(\d{4}[a-z]?\)[.,:]?\s+[A-Z‘'“\"]")
@@ -139,7 +116,7 @@ def junk_kind(sentence: str, title: str = "") -> str | None:
         len(text.split()) <= REFERENCE_WORDS and _SHORT_REFERENCE.search(text)
     ):
         return "reference"
-    if _LINK.search(text) and _beside_links(text) <= LINK_WORDS:
+    if (link := _LINK.search(text)) and _beside_links(text, link) <= LINK_WORDS:
         return "reference"
     note = _NOTE.match(text)
     if (note and (_SOURCE.search(text) or _title_cased(text[note.end() :]))) or (
@@ -181,7 +158,7 @@ def _is_title(text: str) -> bool:
 def _title_cased(text: str) -> bool:
     """Every word capitalised but the small ones: a title, a name or a list of them (after a
     footnote's number, a document cited, however long its title)."""
-    content = [w for w in _TITLE_WORD.findall(text) if w.lower() not in _SMALL_WORDS]
+    content = [w for w in _TITLE_WORD.findall(text) if w.lower() not in SMALL_WORDS]
     return len(content) >= 2 and all(w[0].isupper() for w in content)
 
 
@@ -213,19 +190,14 @@ def _reads_as_a_sentence(text: str) -> bool:
     return bool(_OPENS_WITH_WORD.match(text)) and function >= STATEMENT_SHARE * len(tokens)
 
 
-def _beside_links(text: str) -> float:
+def _beside_links(text: str, link: re.Match[str]) -> float:
     """The words outside the links; a figure there (a phone number) makes it a statement, a
     title ended before the link (a document cited: "Title. www...") a reference however long;
     "Read the Guidance at www..." points the way."""
     rest = [t for t in text.split() if not _LINK_TOKEN.match(t)]
     if any(re.search(r"\d{3}", t) for t in rest):
         return float("inf")
-    link = _LINK.search(text)
-    if (
-        link
-        and text[: link.start()].rstrip().endswith((".", ":", ";"))
-        and _title_cased(" ".join(rest))
-    ):
+    if text[: link.start()].rstrip().endswith((".", ":", ";")) and _title_cased(" ".join(rest)):
         return 0.0
     return sum(1 for t in rest if _ALPHA_WORD.search(t))
 

@@ -64,7 +64,30 @@ _PLAIN_HEADING = re.compile(
     rf"^(?!(?:{_OPENERS})\b)[A-Z][a-z]+(?:-[a-z]+)?(?:\s+[a-z]+(?:-[a-z]+)?){{0,5}}?\s+"
     + _SENTENCE_OPENS
 )
-_SMALL = re.compile(r"(?:a|an|and|at|by|for|from|in|of|on|or|the|to|with)")
+# The small words of a title or a heading, left lower-case in one.
+SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "de",
+        "der",
+        "for",
+        "from",
+        "in",
+        "its",
+        "of",
+        "on",
+        "or",
+        "the",
+        "their",
+        "to",
+        "van",
+        "with",
+    ]
+)
 _AUXILIARY = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|may|must)\b"
 )
@@ -103,7 +126,7 @@ def cut_heading(sentence: str) -> str:
     if match is None and (plain := _PLAIN_HEADING.match(sentence)):
         heading = plain.group().strip()
         last = heading.split()[-1]
-        match = None if _SMALL.fullmatch(last) or _AUXILIARY.search(heading) else plain
+        match = None if last in SMALL_WORDS or _AUXILIARY.search(heading) else plain
     return sentence[match.end() :] if match and match.end() < len(sentence) else sentence
 
 

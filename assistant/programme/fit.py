@@ -1,7 +1,7 @@
 """Fit the records judge: `python -m assistant.programme.fit --data-dir DIR`, on the training and
 read sets of eval/sets.toml.
 
-Three logistic regressions, written to judge.json:
+Three models, written to judge.json:
 - `asks`, over each question's embedding and its words' tf-idf: does the timeline or
   catalogue answer it (an answerable question whose expected sources include a record)? Its
   log-odds are a feature of the judge, taken out of fold for the judge's own fit so the judge
@@ -48,11 +48,8 @@ ABOUT_PASSES = 0.0  # of other sets' answerable questions the `topic` cut may ta
 # more of the record's words, a nearer record, a question more like the records' own: never
 # less likely an answer; less of its weight unknown to the records: never less either
 MONOTONE = {"coverage": 1, "unknown": -1, "dense": 1, "asks": 1}
-TREES = {
-    "max_depth": 2,
-    "learning_rate": 0.1,
-    "max_iter": 100,
-}  # depth 3 was no better, less stable
+# depth 3 was no better out of fold, and its threshold less stable
+TREES = {"max_depth": 2, "learning_rate": 0.1, "max_iter": 100}
 
 
 @dataclass
