@@ -53,8 +53,13 @@ class FittedJudge:
         )
 
     def _contributions(self, values: dict[str, float], z: float) -> list[tuple[float, str]]:
-        """How far each feature moved the log-odds from what its training mean would give:
-        exact for the logistic model, by putting the mean back for the trees."""
+        """How far each feature moved the log-odds from what its training mean would give: its
+        term for the logistic model, by putting the mean back for the trees."""
+        if self.trees is None:
+            return [
+                (c * (values[f] - m) / s, f)
+                for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+            ]
         return [
             (z - self._log_odds({**values, f: m}), f)
             for f, m in zip(self.features, self.mean, strict=True)
