@@ -101,6 +101,7 @@ WORK = (
     "partnerships",
     "presidency",
     "regions",
+    "outlook",  # what the programme says it will do next
 )
 FIRST_YEAR, LAST_YEAR = 2002, 2023
 

@@ -123,6 +123,16 @@ def test_first_and_latest_pick_by_year(assistant: Assistant) -> None:
     assert cited(latest) == [max(studies, key=lambda p: p.year).id]
 
 
+def test_a_question_about_the_future_is_the_timelines_outlook(assistant: Assistant) -> None:
+    """Plans typed as "going forward" or "in the future" reach the item the timeline ends with,
+    not the records a bare "next" would list from 2002; a year after the timeline is refused."""
+    outlook = [m.id for m in catalogue.milestones() if "outlook" in m.work]
+    for question in ("What does the programme intend to do in the future?", "and moving forward?"):
+        answer = assistant.ask(question)
+        assert cited(answer) == outlook, answer.text
+    assert assistant.ask("What does the programme plan to publish in 2028?").refused
+
+
 def test_what_came_of_a_milestone_is_its_publication(assistant: Assistant) -> None:
     answer = assistant.ask("What came of the research on the Syrian war?")
     assert cited(answer)[:2] == ["ms-2016-syria-research", "targeting-vulnerabilities-syria"]
