@@ -794,9 +794,10 @@ def _assistant(store: Store, backend: str | None = None) -> Assistant:
 @click.option(
     "--model",
     type=click.Choice(JUDGE_MODELS),
-    default="logistic",
+    default=JUDGE_MODELS[0],
     show_default=True,
-    help="An L1 logistic regression or gradient-boosted trees; the report has both.",
+    help="Trees with logistic terms for the checks, an L1 logistic regression or trees alone; "
+    "the report has all three.",
 )
 def fit(
     data_dir: Path | None,

@@ -92,6 +92,17 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     ),
 }
 FEATURES = tuple(DESCRIPTIONS)
+# Each marks one thing the passages lack for this question; rare, so trees leave them unused,
+# and a hybrid judge weighs them as terms of their own.
+CHECKS = (
+    "unknown_name",
+    "absent_subject",
+    "absent_year",
+    "lacks_quantity",
+    "lacks_count_for_year",
+    "lacks_contact",
+    "lacks_succession",
+)
 
 
 class Reader(Protocol):

@@ -1,6 +1,8 @@
-"""The fitted judge, shipped as weights.json by `python -m assistant.eval fit`: a logistic
-regression (kind "logistic", the default) or gradient-boosted trees (kind "boosted") over the
-features, with the threshold set for a target false-refusal rate."""
+"""The fitted judge, shipped as weights.json by `python -m assistant.eval fit`: gradient-boosted
+trees beside logistic terms for the checks (kind "hybrid", the default), a logistic regression
+("logistic") or trees alone ("boosted") over the features, with the threshold set for a target
+false-refusal rate. One formula reads all three: trees_weight x the trees' log-odds, plus the
+intercept, plus a term per feature."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ class FittedJudge:
     def __init__(self, weights: Mapping, threshold: float | None = None) -> None:
         self.features: list[str] = list(weights["features"])
         self.mean = list(weights["mean"])
-        self.trees = Trees.load(weights) if weights.get("kind") == "boosted" else None
+        self.trees = Trees.load(weights) if "trees" in weights else None
+        self.trees_weight = float(weights.get("trees_weight", 1.0))
         self.scale = list(weights.get("scale", [1.0] * len(self.features)))
         self.coef = list(weights.get("coef", [0.0] * len(self.features)))
         self.intercept = float(weights.get("intercept", 0.0))
@@ -44,27 +47,29 @@ class FittedJudge:
             )
         return cls(json.loads(source.read_text(encoding="utf-8")), threshold)
 
-    def _log_odds(self, values: Mapping[str, float]) -> float:
-        if self.trees is not None:
-            return self.trees.log_odds(values)
-        return self.intercept + sum(
-            c * (values[f] - m) / s
+    def _terms(self, values: Mapping[str, float]) -> list[tuple[float, str]]:
+        return [
+            (c * (values[f] - m) / s, f)
             for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
-        )
+            if c
+        ]
+
+    def _log_odds(self, values: Mapping[str, float]) -> float:
+        trees = self.trees_weight * self.trees.log_odds(values) if self.trees else 0.0
+        return trees + self.intercept + sum(t for t, _ in self._terms(values))
 
     def _contributions(self, values: dict[str, float], z: float) -> list[tuple[float, str]]:
         """How far each feature moved the log-odds from what its training mean would give: its
-        term for the logistic model, by putting the mean back for the trees."""
-        if self.trees is None:
-            return [
-                (c * (values[f] - m) / s, f)
-                for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        term where it has one, else what putting its mean back changes in the trees."""
+        parts = self._terms(values)
+        if self.trees is not None:
+            reads = self.trees.reads
+            parts += [
+                (z - self._log_odds({**values, f: m}), f)
+                for f, m in zip(self.features, self.mean, strict=True)
+                if f in reads and values[f] != m
             ]
-        return [
-            (z - self._log_odds({**values, f: m}), f)
-            for f, m in zip(self.features, self.mean, strict=True)
-            if values[f] != m
-        ]
+        return parts
 
     def judge(self, features: Mapping[str, float]) -> Verdict:
         # A feature missing here (no reader set) takes its training mean: it adds nothing.

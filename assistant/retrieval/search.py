@@ -29,9 +29,10 @@ SENTENCE_WEIGHT = 0.02  # x that share in its best sentence
 KEEP_AS_RANKED = 3
 QUERY_VECTORS = 16  # question embeddings kept (the records stage and the search share one)
 # For a question about the programme's timeline: its milestones of the period get the best score
-# rank fusion can give (the best-matching one in full, the others a little less), or twice that
-# when the question asks for nothing but the period, so that all of them come first; and its
-# publications from the period half a first place in the dense list.
+# rank fusion can give (the best-matching one in full, the others a little less) times the share
+# of the question's other words each holds, or twice that when the question asks for nothing but
+# the period, so that all of them come first; and its publications from the period half a first
+# place in the dense list.
 PUBLICATION_PRIORITY = 0.5
 # A follow-up's own words against those of the earlier question it leans on, in keyword search:
 # "And for a child, what is the phone number?" asks about another page than the question before
@@ -227,7 +228,7 @@ class Retriever:
             self._favour_pages(index, own, earlier, mask, pool)
         if result.timeline:
             lead = 2.0 if result.whole_period else 1.0
-            self._favour_period(result.period, index, scores, mask, pool, lead)
+            self._favour_period(result.period, result.query_tokens, index, scores, mask, pool, lead)
         ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
         if not result.timeline:
             ranked = self._rescore(ranked[:RESCORE_DEPTH], result.query_tokens, index)
@@ -278,6 +279,7 @@ class Retriever:
     def _favour_period(
         self,
         period: Period,
+        query_tokens: list[str],
         index: KeywordIndex,
         scores: np.ndarray,
         mask: np.ndarray,
@@ -298,10 +300,13 @@ class Retriever:
             (i for i in (index.position[c.id] for c in index.milestones_in(period)) if mask[i]),
             key=lambda i: (-scores[i], index.chunks[i].year or 0),
         )
+        words = [t for t in query_tokens if not t.isdigit()]
         for rank, i in enumerate(milestones):
             cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
             cand.keyword = max(cand.keyword, float(scores[i]))
-            cand.fused += best * (lead - rank / (len(milestones) + 5))
+            # asked for more than the period, a milestone leads by how much of the rest it holds
+            held = 1.0 if lead > 1 else index.coverage(words, cand.chunk.text)
+            cand.fused += best * (lead - rank / (len(milestones) + 5)) * held
         for cand in pool.values():
             year = cand.chunk.year
             if cand.chunk.kind != MILESTONE and year and period.overlaps(year, year):

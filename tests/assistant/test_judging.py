@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.judging import fitted, get_judge
-from assistant.judging.features import FEATURES, features
+from assistant.judging.features import DESCRIPTIONS, FEATURES, features
 from assistant.judging.fitted import FittedJudge
 from assistant.judging.fitting import fit_judge
 from assistant.prompt import Passage, Prompt
@@ -158,7 +158,9 @@ def test_a_fit_meets_its_false_refusal_target_and_reports_unused_features() -> N
         rows.append({"coverage": coverage, "words": rng.random()})
         labels.append(answerable)
 
-    weights, report = fit_judge(rows, labels, ["coverage", "words", "reader"], 0.05, compare=False)
+    weights, report = fit_judge(
+        rows, labels, ["coverage", "words", "reader"], 0.05, compare=False, model="logistic"
+    )
 
     assert weights["features"] == ["coverage", "words"]  # no row has a reader score
     assert report["chosen"]["false_refusal_rate"] <= 0.05
@@ -170,11 +172,33 @@ def test_a_fit_meets_its_false_refusal_target_and_reports_unused_features() -> N
 
     boosted, report = fit_judge(rows, labels, ["coverage", "words"], 0.05, model="boosted")
     assert boosted["kind"] == "boosted" and report["chosen"]["max_depth"] == 3
-    assert {"gradient boosting", "logistic C=1.0"} <= set(report["cv"])
+    assert {"gradient boosting", "logistic C=1.0", "hybrid C=1.0"} <= set(report["cv"])
     assert FittedJudge(boosted).judge({"coverage": 0.9, "words": 0.5}).answers
     assert not FittedJudge(boosted).judge({"coverage": 0.1, "words": 0.5}).answers
-    with pytest.raises(ValueError, match="logistic, boosted"):
+    with pytest.raises(ValueError, match="hybrid, logistic, boosted"):
         fit_judge(rows, labels, ["coverage"], 0.05, model="forest")
+
+
+def test_the_hybrid_weighs_a_rare_check_the_trees_would_leave_unused() -> None:
+    """A check that fires on some questions, all unanswerable, refuses what the passages'
+    coverage alone would answer: it is a term of its own, not a split the trees may skip."""
+    rng = random.Random(1)
+    rows, labels = [], []
+    for n in range(600):
+        answerable = rng.random() < 0.6
+        coverage = rng.gauss(0.7 if answerable else 0.4, 0.15)
+        check = float(not answerable and n % 5 == 0)  # 1 in 5 unanswerable questions
+        rows.append({"coverage": coverage, "unknown_name": check})
+        labels.append(answerable)
+
+    weights, _ = fit_judge(rows, labels, ["coverage", "unknown_name"], 0.05)
+
+    assert weights["kind"] == "hybrid" and weights["coef"][1] < 0
+    judge = FittedJudge(weights)
+    assert judge.judge({"coverage": 0.7, "unknown_name": 0.0}).answers
+    verdict = judge.judge({"coverage": 0.7, "unknown_name": 1.0})
+    assert not verdict.answers
+    assert verdict.reasons[0] == DESCRIPTIONS["unknown_name"][1]
 
 
 def test_misspelt_words_are_matched_to_the_indexed_vocabulary() -> None:
