@@ -15,7 +15,8 @@ Three models, written to judge.json:
 The threshold is the highest that, out of fold, refuses at most `--refused` of the questions
 the records answer.
 - `topic`, over each question's embedding and its words' tf-idf: is it about the programme (a
-  question of a set of kind "programme", answerable or not)? Its cut is the lowest log-odds
+  question of a set of kind "programme", answerable or not)? It is fitted on each question as
+  asked and as its search words (`keywords`). Its cut is the lowest log-odds
   that, out of fold, at most ABOUT_PASSES of the other sets' answerable questions exceed (the
   median over REPEATS splits): such a question is then refused when only other
   organisations' documents are found.
@@ -37,6 +38,7 @@ from assistant.judging.trees import Trees, export, inline_short_lists
 from assistant.programme.answers import Programme
 from assistant.programme.judge import FEATURES, asks_text
 from assistant.retrieval.search import Retriever
+from assistant.text import STOPWORDS, WORD
 from vectorstore import open_store
 from vectorstore.settings import StoreSettings
 
@@ -128,15 +130,17 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     (Programme.off_source)."""
     from sklearn.model_selection import StratifiedKFold
 
-    def texts(of) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def texts(of, typed: bool = False) -> tuple[list[str], np.ndarray, np.ndarray]:
         pairs = [(i, t) for i in of for t in dict.fromkeys(asked[i].texts.values())]
+        if typed:  # each question typed as search words too, under the same label
+            pairs += [(i, keywords(asked[i].texts[False])) for i in of]
         about = np.asarray([asked[i].about for i, _ in pairs])
         return [t for _, t in pairs], about, np.asarray([i for i, _ in pairs])
 
     def cut_of(seed: int) -> float:
         lowest: dict[int, float] = {}
         for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(y, y):
-            _, rows, model = _text_model(*texts(train)[:2], vector)
+            _, rows, model = _text_model(*texts(train, typed=True)[:2], vector)
             of, _, owner = texts(test)
             for o, i in zip(model.decision_function(rows(of)), owner, strict=True):
                 lowest[i] = min(lowest.get(i, np.inf), float(o))
@@ -147,9 +151,16 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     y = np.asarray([a.about for a in asked])
     # an extreme of one split moves by ±0.3 with the split; the median over REPEATS holds
     cut = round(float(np.median([cut_of(seed) for seed in range(REPEATS)])), 3)
-    every, about, _ = texts(range(len(asked)))
+    every, about, _ = texts(range(len(asked)), typed=True)
     terms, _, model = _text_model(every, about, vector)
     return terms, model, cut
+
+
+def keywords(question: str) -> str:
+    """The question as typed into a search box: its content words, lower-cased, in order
+    ("cosm shelter places 2010"). Such queries are as often about anything else as about the
+    programme, which the sets' full sentences alone did not teach `topic`."""
+    return " ".join(w for w in WORD.findall(question.lower()) if w not in STOPWORDS)
 
 
 def _exported(model, terms, width: int) -> dict:
@@ -202,7 +213,7 @@ def main(
     programme = Programme(store, Retriever(store))
     sets = [s for s in load_sets(sets_file) if s.status in statuses and s.fit]
     asked = collect(programme, sets)
-    texts = sorted({t for a in asked for t in a.texts.values()})
+    texts = sorted({t for a in asked for t in (*a.texts.values(), keywords(a.texts[False]))})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))
     read = [a.texts[True] for a in asked]  # with the question it follows
     y = np.asarray([a.records_answer for a in asked])

@@ -70,6 +70,22 @@ def test_the_shipped_asks_model_tells_programme_questions_from_others(records_on
     assert min(map(programme.asks, theirs)) > 0 > max(map(programme.asks, others))
 
 
+def test_the_shipped_topic_model_reads_search_words_as_asked(records_only) -> None:
+    """Typed as bare search words, a question keeps its topic: the programme's own still reads
+    as the programme's, a report's figure or a court case does not."""
+    from assistant.programme.answers import Programme
+    from assistant.programme.fit import keywords
+    from assistant.retrieval import Retriever
+
+    programme = Programme(records_only, Retriever(records_only))
+    theirs = ["icmpd anti-trafficking programme start year", "icmpd handbook for judges"]
+    others = ["shelter places for victims 2011", "supreme court ruling exploitation factors"]
+
+    assert all(map(programme.about, theirs))
+    assert not any(map(programme.about, others))
+    assert keywords("How many shelter places were there in 2011?") == "shelter places 2011"
+
+
 def test_asks_is_neutral_without_a_model_or_for_another_embedding_size() -> None:
     import numpy as np
 
