@@ -40,6 +40,21 @@ def _oof(model_factory, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
+def _strongest(name: str, strengths, factory, x: np.ndarray, y: np.ndarray, target: float):
+    """Each regularisation strength's out-of-fold figures, and the strength (with its rates and
+    threshold) that refuses the most unanswerable questions at the target."""
+    cv, best = {}, None
+    for c in strengths:
+        oof = _oof(factory(c), x, y)
+        threshold = threshold_for(oof, y, target)
+        rates = _rates(oof, y, threshold)
+        cv[f"{name} C={c}"] = rates
+        if best is None or rates["refusal_recall"] > best[1]["refusal_recall"]:
+            best = (c, rates, threshold)
+    assert best is not None
+    return cv, best
+
+
 def _rates(scores: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
     refused = scores < threshold
     return {
@@ -110,17 +125,10 @@ def _logistic(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals
             ),
         )
 
-    cv, best = {}, None
     warnings.filterwarnings("ignore", message=".*penalty.*")  # sklearn 1.8 renamed it l1_ratio
-    for c in STRENGTHS:
-        oof = _oof(logistic(c), x, y)
-        threshold = threshold_for(oof, y, max_false_refusals)
-        rates = _rates(oof, y, threshold)
-        cv[f"logistic C={c}"] = rates
-        if best is None or rates["refusal_recall"] > best[1]["refusal_recall"]:
-            best = (c, rates, threshold)
-    assert best is not None
-    c, rates, threshold = best
+    cv, (c, rates, threshold) = _strongest(
+        "logistic", STRENGTHS, logistic, x, y, max_false_refusals
+    )
     model = logistic(c)().fit(x, y)
     scaler, regression = model[0], model[1]
     coef = regression.coef_[0]
@@ -180,17 +188,14 @@ def _folds(x: np.ndarray, y: np.ndarray, seed: int = 0):
 def _hybrid(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals: float):
     checks = [i for i, n in enumerate(names) if n in CHECKS]
     graded = [i for i, n in enumerate(names) if n not in CHECKS]
-    cv, best = {}, None
-    for c in HYBRID_STRENGTHS:
-        oof = _oof(lambda c=c: Hybrid(graded, checks, c), x, y)
-        threshold = threshold_for(oof, y, max_false_refusals)
-        rates = _rates(oof, y, threshold)
-        cv[f"hybrid C={c}"] = rates
-        if best is None or rates["refusal_recall"] > best[1]["refusal_recall"]:
-            best = (c, rates, threshold)
-    assert best is not None
-    c, rates, threshold = best
-    model = Hybrid(graded, checks, c).fit(x, y)
+
+    def hybrid(c: float):
+        return lambda: Hybrid(graded, checks, c)
+
+    cv, (c, rates, threshold) = _strongest(
+        "hybrid", HYBRID_STRENGTHS, hybrid, x, y, max_false_refusals
+    )
+    model = hybrid(c)().fit(x, y)
     trees = export(model.trees, [names[i] for i in graded], x[:, graded])
     mean = x.mean(axis=0)
     coef = np.zeros(len(names))
