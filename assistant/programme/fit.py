@@ -158,7 +158,7 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
 
 def keywords(question: str) -> str:
     """The question as typed into a search box: its content words, lower-cased, in order
-    ("cosm shelter places 2010"). Such queries are as often about anything else as about the
+    ("shelter places victims 2011"). Such queries are as often about anything else as about the
     programme, which the sets' full sentences alone did not teach `topic`."""
     return " ".join(w for w in WORD.findall(question.lower()) if w not in STOPWORDS)
 
