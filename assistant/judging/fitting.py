@@ -90,16 +90,18 @@ def fit_judge(
     return weights, report
 
 
-def _boosted(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals: float):
+def _gradient_boosting():
+    """The trees both the boosted and the hybrid judge fit."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    def boosted():
-        return HistGradientBoostingClassifier(**TREES, random_state=0)
+    return HistGradientBoostingClassifier(**TREES, random_state=0)
 
-    oof = _oof(boosted, x, y)
+
+def _boosted(x: np.ndarray, y: np.ndarray, names: list[str], max_false_refusals: float):
+    oof = _oof(_gradient_boosting, x, y)
     threshold = threshold_for(oof, y, max_false_refusals)
     rates = _rates(oof, y, threshold)
-    trees = export(boosted().fit(x, y), names, x)
+    trees = export(_gradient_boosting().fit(x, y), names, x)
     weights = {
         "kind": "boosted",
         "features": list(names),
@@ -156,19 +158,14 @@ class Hybrid:
     def __init__(self, graded: list[int], checks: list[int], c: float) -> None:
         self.graded, self.checks, self.c = graded, checks, c
 
-    def _trees(self):
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        return HistGradientBoostingClassifier(**TREES, random_state=0)
-
     def fit(self, x: np.ndarray, y: np.ndarray) -> Hybrid:
         from sklearn.linear_model import LogisticRegression
 
         xg = x[:, self.graded]
         margin = np.zeros(len(y))
         for train, test in _folds(xg, y, seed=1):
-            margin[test] = self._trees().fit(xg[train], y[train]).decision_function(xg[test])
-        self.trees = self._trees().fit(xg, y)
+            margin[test] = _gradient_boosting().fit(xg[train], y[train]).decision_function(xg[test])
+        self.trees = _gradient_boosting().fit(xg, y)
         self.linear = LogisticRegression(C=self.c, max_iter=5000).fit(
             np.column_stack([margin, x[:, self.checks]]), y
         )

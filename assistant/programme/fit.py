@@ -63,6 +63,7 @@ class Asked:
     answerable: bool
     about: bool  # from a set about the programme
     texts: dict[bool, str]
+    typed: str  # as search words (`keywords`): what `topic` also learns from
     candidates: list[tuple[dict[str, float], bool, int]] = field(default_factory=list)
 
 
@@ -76,7 +77,9 @@ def collect(programme: Programme, sets: list[QuestionSet]) -> list[Asked]:
         earlier = earlier_question(question, history)
         texts = {False: question, True: asks_text(question, earlier)}
         refs = {e.get("ref") for e in q.expected}
-        asked = Asked(q.answerable and bool(refs & ids), q.answerable, about, texts)
+        asked = Asked(
+            q.answerable and bool(refs & ids), q.answerable, about, texts, keywords(question)
+        )
         for query, found, values in programme.candidates(question, history):
             answer = programme._compose(found, query, question, "", 0.0)
             if answer is None:
@@ -133,7 +136,7 @@ def _topic(asked: list[Asked], vector: dict[str, np.ndarray]):
     def texts(of, typed: bool = False) -> tuple[list[str], np.ndarray, np.ndarray]:
         pairs = [(i, t) for i in of for t in dict.fromkeys(asked[i].texts.values())]
         if typed:  # each question typed as search words too, under the same label
-            pairs += [(i, keywords(asked[i].texts[False])) for i in of]
+            pairs += [(i, asked[i].typed) for i in of]
         about = np.asarray([asked[i].about for i, _ in pairs])
         return [t for _, t in pairs], about, np.asarray([i for i, _ in pairs])
 
@@ -213,7 +216,7 @@ def main(
     programme = Programme(store, Retriever(store))
     sets = [s for s in load_sets(sets_file) if s.status in statuses and s.fit]
     asked = collect(programme, sets)
-    texts = sorted({t for a in asked for t in (*a.texts.values(), keywords(a.texts[False]))})
+    texts = sorted({t for a in asked for t in (*a.texts.values(), a.typed)})
     vector = dict(zip(texts, store.embedder.encode(texts), strict=True))
     read = [a.texts[True] for a in asked]  # with the question it follows
     y = np.asarray([a.records_answer for a in asked])

@@ -227,8 +227,7 @@ class Retriever:
         if self.page_weight:
             self._favour_pages(index, own, earlier, mask, pool)
         if result.timeline:
-            lead = 2.0 if result.whole_period else 1.0
-            self._favour_period(result.period, result.query_tokens, index, scores, mask, pool, lead)
+            self._favour_period(result, index, scores, mask, pool)
         ranked = sorted(pool.values(), key=lambda c: c.fused, reverse=True)
         if not result.timeline:
             ranked = self._rescore(ranked[:RESCORE_DEPTH], result.query_tokens, index)
@@ -278,34 +277,36 @@ class Retriever:
 
     def _favour_period(
         self,
-        period: Period,
-        query_tokens: list[str],
+        result: Retrieval,
         index: KeywordIndex,
         scores: np.ndarray,
         mask: np.ndarray,
         pool: dict[str, Candidate],
-        lead: float,
     ) -> None:
         """For a question about the programme, its milestones of the period first (best keyword
-        match first), then publications from the period. `lead` 1 puts the best milestone level
-        with a first place in both lists; 2 puts every milestone above any other passage.
+        match first), then publications from the period. Asked for more than the period, the
+        best milestone is level with a first place in both lists, times the share of the
+        question's other words it holds; asked for the period alone, every milestone comes
+        above any other passage.
 
         A year in any other question ("B9 permits in 2009", "the Oba's 2018 declaration")
         dates what is asked, not when it was published: the figures for 2009 are in a report
         of 2010, and favouring publications of 2009 ranked the right page lower
         (eval/decisions.md: retrieval).
         """
+        period = result.period
+        assert period is not None  # result.timeline
+        lead = 2.0 if result.whole_period else 1.0
         best = (self.dense_weight + self.keyword_weight) / (RRF_K + 1)
         milestones = sorted(
             (i for i in (index.position[c.id] for c in index.milestones_in(period)) if mask[i]),
             key=lambda i: (-scores[i], index.chunks[i].year or 0),
         )
-        words = [t for t in query_tokens if not t.isdigit()]
+        words = [t for t in result.query_tokens if not t.isdigit()]
         for rank, i in enumerate(milestones):
             cand = pool.setdefault(index.chunks[i].id, Candidate(index.chunks[i]))
             cand.keyword = max(cand.keyword, float(scores[i]))
-            # asked for more than the period, a milestone leads by how much of the rest it holds
-            held = 1.0 if lead > 1 else index.coverage(words, cand.chunk.text)
+            held = 1.0 if result.whole_period else index.coverage(words, cand.chunk.text)
             cand.fused += best * (lead - rank / (len(milestones) + 5)) * held
         for cand in pool.values():
             year = cand.chunk.year
