@@ -107,6 +107,12 @@ def chunk_id(doc_id: str, version: str, index: int) -> str:
     return f"{doc_id}::{version}::{index:05d}"
 
 
+def chunk_owner(chunk_id: str) -> tuple[str, str]:
+    """The document and version a chunk id (see `chunk_id`) belongs to."""
+    doc_id, version, _ = chunk_id.rsplit("::", 2)
+    return doc_id, version
+
+
 def page_id(doc_id: str, version: str, page: int) -> str:
     return f"{doc_id}::{version}::p{page:05d}"
 

@@ -23,13 +23,18 @@ from chromadb.api import ClientAPI
 
 from vectorstore.embeddings import Embedder
 from vectorstore.errors import StoreError, StoreUnavailable
-from vectorstore.records import Chunk, DocumentInfo, Hit, Page, page_id
+from vectorstore.records import Chunk, DocumentInfo, Hit, Page, chunk_owner, page_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNIT = [1.0]  # pages and documents are fetched by id only; Chroma still wants a vector
 # Chroma's default HNSW (ef_search 100, 16 neighbours) missed the true nearest chunk on this
 # corpus until n_results reached 500; a wider search costs a few ms at our size.
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 500, "max_neighbors": 32}
+# Up to this many stored chunks the nearest are found exactly, by one matrix product over the
+# vectors read once per snapshot (about 1.5 KB a chunk): Chroma's HNSW answered the same query
+# differently from one process to the next, missing chunks written late in a run
+# (chroma-core/chroma#3638). Above it, Chroma's approximate search answers instead.
+EXACT_UP_TO = 100_000
 
 
 def _translating(method: F) -> F:
@@ -97,6 +102,7 @@ class Store:
         self._collections: dict[str, Any] = {}
         self._switch = threading.Lock()
         self.written = False  # whether anything was written through this Store
+        self._matrix: tuple[tuple[tuple[str, str], ...], list[str], np.ndarray] | None = None
         # Set by Index.writer when writes become visible only at a later publish (embedded).
         self.deferred: list[Callable[[], None]] | None = None
 
@@ -262,6 +268,8 @@ class Store:
         total = self.chunks.count()
         if total == 0 or k <= 0 or not versions:
             return []
+        if total <= EXACT_UP_TO:
+            return self._exact(np.asarray(query_embedding, dtype=np.float32), k, where, versions)
         vector = [np.asarray(query_embedding, dtype=np.float32).tolist()]
         # Chroma's filtered search is many times slower than its plain one (bench/
         # query_benchmark.py), so the plain one goes first: k committed hits among its nearest
@@ -274,6 +282,60 @@ class Store:
             both = {"$and": [committed, where]} if where else committed
             hits, _ = self._nearest(vector, n, both, versions)
         return hits[:k]
+
+    def _exact(
+        self,
+        query: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None,
+        versions: dict[str, str],
+    ) -> list[Hit]:
+        """The k committed chunks of highest cosine similarity, ties in stored order; `where`
+        is asked of Chroma's metadata as a set of ids, so it means what it means there."""
+        ids, unit = self._vectors(versions)
+        if where is not None:
+            allowed = set(self.chunks.get(where=where, include=[])["ids"])
+            rows = np.fromiter((i for i, cid in enumerate(ids) if cid in allowed), dtype=np.int64)
+        else:
+            rows = np.arange(len(ids))
+        norm = float(np.linalg.norm(query))
+        if not len(rows) or norm == 0.0:
+            return []
+        scores = unit[rows] @ (query / norm)
+        order = np.argsort(-scores, kind="stable")[:k]
+        chosen = {ids[rows[i]]: float(scores[i]) for i in order}
+        raw = self.chunks.get(ids=list(chosen), include=["documents", "metadatas"])
+        found = {
+            cid: Chunk.from_metadata(text, meta)
+            for cid, text, meta in zip(raw["ids"], raw["documents"], raw["metadatas"], strict=True)
+        }
+        return [Hit(found[cid], score) for cid, score in chosen.items() if cid in found]
+
+    def _vectors(self, versions: dict[str, str]) -> tuple[list[str], np.ndarray]:
+        """The committed chunks' ids and unit vectors, read once for these committed versions
+        (a snapshot's never change; on a server a commit changes them, and they are read again)."""
+        key = tuple(sorted(versions.items()))
+        with self._switch:
+            if self._matrix is not None and self._matrix[0] == key:
+                return self._matrix[1], self._matrix[2]
+        ids: list[str] = []
+        parts: list[np.ndarray] = []
+        offset = 0
+        while True:
+            raw = self.chunks.get(include=["embeddings"], limit=self._batch, offset=offset)
+            if not raw["ids"]:
+                break
+            vectors = np.asarray(raw["embeddings"], dtype=np.float32)
+            keep = [i for i, cid in enumerate(raw["ids"]) if _committed(cid, versions)]
+            ids.extend(raw["ids"][i] for i in keep)
+            parts.append(vectors[keep])
+            offset += len(raw["ids"])
+        unit = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+        if len(unit):
+            unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+        with self._switch:
+            self._matrix = (key, ids, unit)
+        return ids, unit
 
     def _nearest(
         self,
@@ -369,6 +431,11 @@ def _snapshot_collection(client: ClientAPI | None, name: str) -> Any:
         return client.get_collection(name, embedding_function=None)
     except (NotFoundError, ValueError):
         return _Nothing()
+
+
+def _committed(chunk_id: str, versions: dict[str, str]) -> bool:
+    doc_id, version = chunk_owner(chunk_id)
+    return versions.get(doc_id) == version
 
 
 def _batched(items: list, size: int) -> Iterator[list]:

@@ -143,6 +143,45 @@ def test_search_honours_where_and_k(store: Store, embedder: Embedder) -> None:
     assert sorted(h.chunk.index for h in both) == [2, 3]
 
 
+def test_search_is_exact_cosine_in_a_stable_order(store: Store, embedder: Embedder) -> None:
+    """The nearest chunks by cosine, every one of them, ranked the same way on every call."""
+    alpha = make_doc(embedder, "alpha", "v1", ALPHA)
+    beta = make_doc(embedder, "beta", "v1", BETA)
+    alpha.write(store)
+    beta.write(store)
+    chunks = alpha.chunks + beta.chunks
+    vectors = np.concatenate([alpha.vectors, beta.vectors])
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = embedder.encode(["passports taken by recruiters"])[0]
+    cosine = unit @ (query / np.linalg.norm(query))
+
+    hits = store.search(query, k=len(chunks))
+
+    expected = [chunks[i].id for i in np.argsort(-cosine, kind="stable")]
+    assert [h.chunk.id for h in hits] == expected
+    assert [h.score for h in hits] == pytest.approx(sorted(cosine, reverse=True), abs=1e-5)
+    assert [h.chunk.id for h in store.search(query, k=3)] == expected[:3]
+    # The same vector twice over: a tie, broken the same way each time.
+    twin = make_doc(embedder, "twin", "v1", [BETA[0]])
+    twin.write(store)
+    ties = [[h.chunk.doc_id for h in store.search(beta.vectors[0], k=2)] for _ in range(3)]
+    assert sorted(ties[0]) == ["beta", "twin"] and ties.count(ties[0]) == 3
+
+
+def test_search_sees_each_commit(store: Store, embedder: Embedder) -> None:
+    """What a search reads is kept only for the documents committed when it was read."""
+    make_doc(embedder, "alpha", "v1", ALPHA).write(store)
+    query = embedder.encode(["kidney donors recruited through advertisements"])[0]
+    assert {h.chunk.doc_id for h in store.search(query, k=5)} == {"alpha"}
+
+    beta = make_doc(embedder, "beta", "v1", BETA)
+    beta.write(store)
+    assert store.search(query, k=1)[0].chunk.id == beta.chunks[0].id
+
+    store.delete_document("beta")
+    assert {h.chunk.doc_id for h in store.search(query, k=5)} == {"alpha"}
+
+
 def test_search_on_an_empty_index(store: Store, embedder: Embedder) -> None:
     assert store.search(np.ones(embedder.dimension, dtype=np.float32), k=5) == []
     assert store.documents() == []
