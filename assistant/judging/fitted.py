@@ -18,6 +18,9 @@ from assistant.judging.trees import Trees
 
 WEIGHTS = "weights.json"
 REASONS = 2  # the strongest contributions named in a verdict
+# A refusal always says why in words: this, when no feature that pushed it argues for it in
+# its own words (trees can refuse for a mix of middling values, each unremarkable alone).
+FALLS_SHORT = "the passages touch on the question, but none answers it clearly enough to quote"
 
 
 class FittedJudge:
@@ -87,4 +90,6 @@ class FittedJudge:
             reason(f, features.get(f, mean[f]) > mean[f], answers, features) for _, f in pushed
         )
         reasons = tuple(r for r in named if r)[:REASONS]
+        if not reasons and not answers:
+            reasons = (FALLS_SHORT,)
         return Verdict(round(score, 4), answers, reasons)

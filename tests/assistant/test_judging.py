@@ -95,6 +95,17 @@ def test_the_length_of_the_question_is_weighed_but_never_given_as_a_reason() -> 
     assert refused.reasons == ("the best passages hold little of what the question says",)
 
 
+def test_a_refusal_says_why_even_when_no_single_feature_does() -> None:
+    """A refusal pushed only by what is never a reason still gets one plain line."""
+    judge = linear({"words": (6.0, 3.0, 3.0), "coverage": (0.5, 0.2, 1.0)})
+
+    refused = judge.judge({"words": 2.0, "coverage": 0.6})
+
+    assert not refused.answers
+    assert refused.reasons == (fitted.FALLS_SHORT,)
+    assert judge.judge({"words": 9.0, "coverage": 0.6}).answers
+
+
 def test_a_feature_weighed_against_its_meaning_is_never_named_for_the_verdict() -> None:
     """Collinear features can take a negative weight in the fit: a high coverage then pushes
     towards a refusal, which must not say "the best passages hold what the question says"."""
