@@ -62,9 +62,24 @@ def strength(dense: float, coverage: float, words: int = 0) -> float:
 def names_an_absent_year(
     query_tokens: Sequence[str], passages: Sequence[AbstractSet[str]], dated: bool
 ) -> bool:
-    """A question about 2025 is not answered by passages that neither mention nor date from it."""
+    """A question about 2025 is not answered by passages that neither mention nor date from it.
+    `passages` are the years each states (`stated_years`)."""
     years = {t for t in query_tokens if len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2100}
     return bool(years) and not dated and not any(years & p for p in passages)
+
+
+def stated_years(text: str) -> set[str]:
+    """The years a text speaks of: not those that date a source it cites ("Van Dijk (2016)",
+    "(UNODC, 2018)", "Source: CBS, 2016"), which say when it was written, not what it counts."""
+    return set(_YEAR.findall(_CITATION.sub(" ", text)))
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CITATION = re.compile(
+    r"\((?:[^()]*?[A-Z][^()]*?,?\s)?(?:19|20)\d\d[a-z]?(?:[;,][^()]*)?\)"  # (2016), (X, 2016)
+    r"|\bSources?:[^.]*"  # Source: X, 2016
+    r"|\bet al\.?,?\s(?:19|20)\d\d"  # X et al. 2016
+)
 
 
 def question_parts(question: str) -> list[str]:

@@ -13,6 +13,7 @@ from assistant.retrieval.evidence import (
     names_an_absent_subject,
     names_an_absent_year,
     question_parts,
+    stated_years,
     strength,
 )
 from assistant.retrieval.keyword import KeywordIndex
@@ -56,6 +57,18 @@ def test_a_year_no_passage_mentions_or_dates_from_is_absent() -> None:
         query, passages(["In 2025 there were 19,125 referrals."]), dated=False
     )
     assert not names_an_absent_year(tokens("How many referrals?"), passages(PROGRAMME), False)
+
+
+def test_a_year_that_dates_a_cited_source_is_not_a_year_the_passage_speaks_of() -> None:
+    """A 2016 report's tables end in 2015; its "(2016)" citations do not answer about 2016."""
+    text = (
+        "See Van Dijk and van der Heijden (2016), Research Brief. Source: CBS, 2017. "
+        "In 2014 there were 1,561 presumed victims (UNODC, 2018; Smith et al. 2019)."
+    )
+
+    assert stated_years(text) == {"2014"}
+    assert names_an_absent_year(tokens("And in 2016?"), [stated_years(text)], dated=False)
+    assert not names_an_absent_year(tokens("And in 2014?"), [stated_years(text)], dated=False)
 
 
 def test_milestones_in_a_period() -> None:
