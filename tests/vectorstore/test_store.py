@@ -1,10 +1,12 @@
-"""Store against real Chroma, embedded and server alike (every test runs on both)."""
+"""Store against real Chroma, embedded and server alike (every test runs on both); its search
+exact and by Chroma's HNSW alike."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import vectorstore.store as store_module
 from tests.vectorstore.helpers import CrashAtCommit, SimulatedCrash, make_doc, stored
 from vectorstore.embeddings import Embedder
 from vectorstore.records import chunk_id
@@ -24,6 +26,17 @@ BETA = ["Brokers recruited kidney donors through newspaper advertisements in Cai
 def store(any_store: Store) -> Store:
     """The store's contract holds on both clients, embedded and server."""
     return any_store
+
+
+@pytest.fixture(params=["exact", "hnsw"])
+def searching(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, store: Store
+) -> Store:
+    """The store, searched exactly (up to EXACT_UP_TO chunks) or by Chroma's HNSW (above it):
+    the search's contract holds both ways."""
+    if request.param == "hnsw":
+        monkeypatch.setattr(store_module, "EXACT_UP_TO", 0)
+    return store
 
 
 def test_write_and_read_back(store: Store, embedder: Embedder) -> None:
@@ -78,68 +91,70 @@ def test_replacing_leaves_only_the_new_version(store: Store, embedder: Embedder)
     assert store.counts()["stored_chunks"] == store.counts()["chunks"] == 1
 
 
-def test_uncommitted_chunks_are_invisible_then_collected(store: Store, embedder: Embedder) -> None:
+def test_uncommitted_chunks_are_invisible_then_collected(
+    searching: Store, embedder: Embedder
+) -> None:
     old = make_doc(embedder, "alpha", "v1", ALPHA)
-    old.write(store)
+    old.write(searching)
     new = make_doc(embedder, "alpha", "v2", [*ALPHA[:2], "Rewritten third page. About farms"])
-    real_docs = store.docs
-    store._collections["documents"] = CrashAtCommit(real_docs)
+    real_docs = searching.docs
+    searching._collections["documents"] = CrashAtCommit(real_docs)
     with pytest.raises(SimulatedCrash):
-        new.write(store)
-    store._collections["documents"] = real_docs
+        new.write(searching)
+    searching._collections["documents"] = real_docs
 
     # Both versions are physically there; only v1 is committed.
-    assert len(stored(store, "chunks", version="v2")) == len(new.chunks) == 4
-    assert len(stored(store, "pages", version="v2")) == 3
-    assert store.document("alpha") == old.info
-    counts = store.counts()
+    assert len(stored(searching, "chunks", version="v2")) == len(new.chunks) == 4
+    assert len(stored(searching, "pages", version="v2")) == 3
+    assert searching.document("alpha") == old.info
+    counts = searching.counts()
     assert (counts["chunks"], counts["stored_chunks"]) == (4, 8)
 
     # A query that is exactly the uncommitted chunk still only finds committed ones.
-    hits = store.search(new.vectors[3], k=8)
+    hits = searching.search(new.vectors[3], k=8)
     assert len(hits) == 4
     assert {h.chunk.version for h in hits} == {"v1"}
-    assert [c.version for c in store.iter_chunks()] == ["v1"] * 4
-    assert store.page_text("alpha", 3) == ALPHA[2]
+    assert [c.version for c in searching.iter_chunks()] == ["v1"] * 4
+    assert searching.page_text("alpha", 3) == ALPHA[2]
 
-    assert store.collect_garbage() == 4 + 3
-    assert stored(store, "chunks", version="v2") == []
-    assert stored(store, "pages", version="v2") == []
-    assert len(stored(store, "chunks", version="v1")) == 4
-    assert store.collect_garbage() == 0
-    assert store.document("alpha") == old.info
+    assert searching.collect_garbage() == 4 + 3
+    assert stored(searching, "chunks", version="v2") == []
+    assert stored(searching, "pages", version="v2") == []
+    assert len(stored(searching, "chunks", version="v1")) == 4
+    assert searching.collect_garbage() == 0
+    assert searching.document("alpha") == old.info
 
 
-def test_leftovers_cannot_crowd_committed_hits_out(store: Store, embedder: Embedder) -> None:
+def test_leftovers_cannot_crowd_committed_hits_out(searching: Store, embedder: Embedder) -> None:
     """An interrupted write can leave many chunks closer to a query than any committed one."""
     beta = make_doc(embedder, "beta", "v1", BETA)
-    beta.write(store)
+    beta.write(searching)
     orphan = make_doc(embedder, "orphan", "v9", [". ".join(["Same sentence again"] * 40)])
     assert len(orphan.chunks) == 40
-    store.chunks.upsert(
+    searching.chunks.upsert(
         ids=[c.id for c in orphan.chunks],
         embeddings=orphan.vectors.tolist(),
         documents=[c.text for c in orphan.chunks],
         metadatas=[c.to_metadata() for c in orphan.chunks],
     )
 
-    hits = store.search(orphan.vectors[0], k=1)
+    hits = searching.search(orphan.vectors[0], k=1)
 
     assert [h.chunk.id for h in hits] == [beta.chunks[0].id]
 
 
-def test_search_honours_where_and_k(store: Store, embedder: Embedder) -> None:
-    make_doc(embedder, "alpha", "v1", ALPHA, year=2008).write(store)
-    make_doc(embedder, "beta", "v1", BETA, year=2013).write(store)
+def test_search_honours_where_and_k(searching: Store, embedder: Embedder) -> None:
+    make_doc(embedder, "alpha", "v1", ALPHA, year=2008).write(searching)
+    make_doc(embedder, "beta", "v1", BETA, year=2013).write(searching)
     query = embedder.encode(["recruitment of victims"])[0]
 
-    assert {h.chunk.doc_id for h in store.search(query, k=10)} == {"alpha", "beta"}
-    assert len(store.search(query, k=10)) == 5
-    assert len(store.search(query, k=2)) == 2
-    assert store.search(query, k=0) == []
-    only_beta = store.search(query, k=10, where={"year": {"$gte": 2010}})
+    assert {h.chunk.doc_id for h in searching.search(query, k=10)} == {"alpha", "beta"}
+    assert len(searching.search(query, k=10)) == 5
+    assert len(searching.search(query, k=2)) == 2
+    assert searching.search(query, k=0) == []
+    only_beta = searching.search(query, k=10, where={"year": {"$gte": 2010}})
     assert [h.chunk.doc_id for h in only_beta] == ["beta"]
-    both = store.search(query, k=10, where={"$and": [{"year": {"$gte": 2000}}, {"page": 3}]})
+    both = searching.search(query, k=10, where={"$and": [{"year": {"$gte": 2000}}, {"page": 3}]})
     assert sorted(h.chunk.index for h in both) == [2, 3]
 
 
@@ -168,24 +183,24 @@ def test_search_is_exact_cosine_in_a_stable_order(store: Store, embedder: Embedd
     assert sorted(ties[0]) == ["beta", "twin"] and ties.count(ties[0]) == 3
 
 
-def test_search_sees_each_commit(store: Store, embedder: Embedder) -> None:
+def test_search_sees_each_commit(searching: Store, embedder: Embedder) -> None:
     """What a search reads is kept only for the documents committed when it was read."""
-    make_doc(embedder, "alpha", "v1", ALPHA).write(store)
+    make_doc(embedder, "alpha", "v1", ALPHA).write(searching)
     query = embedder.encode(["kidney donors recruited through advertisements"])[0]
-    assert {h.chunk.doc_id for h in store.search(query, k=5)} == {"alpha"}
+    assert {h.chunk.doc_id for h in searching.search(query, k=5)} == {"alpha"}
 
     beta = make_doc(embedder, "beta", "v1", BETA)
-    beta.write(store)
-    assert store.search(query, k=1)[0].chunk.id == beta.chunks[0].id
+    beta.write(searching)
+    assert searching.search(query, k=1)[0].chunk.id == beta.chunks[0].id
 
-    store.delete_document("beta")
-    assert {h.chunk.doc_id for h in store.search(query, k=5)} == {"alpha"}
+    searching.delete_document("beta")
+    assert {h.chunk.doc_id for h in searching.search(query, k=5)} == {"alpha"}
 
 
-def test_search_on_an_empty_index(store: Store, embedder: Embedder) -> None:
-    assert store.search(np.ones(embedder.dimension, dtype=np.float32), k=5) == []
-    assert store.documents() == []
-    assert list(store.iter_chunks()) == []
+def test_search_on_an_empty_index(searching: Store, embedder: Embedder) -> None:
+    assert searching.search(np.ones(embedder.dimension, dtype=np.float32), k=5) == []
+    assert searching.documents() == []
+    assert list(searching.iter_chunks()) == []
 
 
 def test_delete_document(store: Store, embedder: Embedder) -> None:
