@@ -10,7 +10,17 @@ from assistant.retrieval.periods import find_period
 from assistant.text import sentence_spans, stem, tokens
 
 _WHEN = re.compile(r"\b(?:when|what year|which year|since when|how long ago|what date)\b", re.I)
-_WHO = re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:who|which organi[sz]ation|which agency)\b", re.I)
+# "Who" asks for a name where it opens the question or a clause of its own ("..., and who
+# joined last?", "tell me who", "2018 non paper who was it for"), not after the noun it relates
+# to ("women trafficked to Italy who were bound by juju rituals").
+_WHO = re.compile(
+    r"^\W*(?:who|whom|whose)\b"
+    r"|(?:[,;:?(]\s*|\b(?:and|or|but|then|also|know|tell(?: me| us)?|say|says|said|find out|ask"
+    r"|explain|show|mention|name|list|identify|state|wonder|see)\s+)(?:who|whom|whose)\b"
+    r"|\bwho\s+(?:is|was|are|were)\s+(?:it|this|that|they|these|those)\b"
+    r"|\b(?:which organi[sz]ation|which agency)\b",
+    re.I,
+)
 _DATE = re.compile(
     r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September"
     r"|October|November|December)\b"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.judging.asked import (
+    asked_kind,
     lacks_a_count_for_the_year,
     lacks_the_contact,
     lacks_the_quantity,
@@ -176,6 +177,20 @@ def test_what_is_the_budget_asks_for_an_amount_of_money() -> None:
     # Cost-effectiveness is not an amount, and other "what is" questions need no figure.
     assert not lacks_the_quantity("What was the cost-effectiveness of the pilot?", texts)
     assert not lacks_the_quantity("What is the aim of the ECOWAS project?", texts)
+
+
+def test_who_asks_for_a_name_only_where_it_asks_a_question() -> None:
+    """A relative "who" ("women ... who were bound") asks for no name: the answer led with a
+    report's title block, its author's name, over the sentence that answered."""
+    assert asked_kind("Who funded the referral pilot?") == "name"
+    assert asked_kind("Tell me who wrote the handbook") == "name"
+    assert asked_kind("2018 non paper who was it for") == "name"
+    assert asked_kind("Which organisation runs the helpline?") == "name"
+    assert asked_kind("What happened to the women who were bound by juju rituals?") is None
+    assert asked_kind("Can the person who came with the victim interpret?") is None
+    # a clause of its own after another question: the count leads, the name is its part
+    assert asked_kind("How many states are party, and who joined last?") == "count"
+    assert asked_kind("Which states are party, and who joined last?") == "name"
 
 
 def test_the_counted_thing_may_be_a_code_with_digits() -> None:
