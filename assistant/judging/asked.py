@@ -11,8 +11,8 @@ from assistant.text import sentence_spans, stem, tokens
 
 _WHEN = re.compile(r"\b(?:when|what year|which year|since when|how long ago|what date)\b", re.I)
 # "Who" asks for a name where it opens the question or a clause of its own ("..., and who
-# joined last?", "tell me who", "2018 non paper who was it for"), not after the noun it relates
-# to ("women trafficked to Italy who were bound by juju rituals").
+# chaired it?", "tell me who", "handbook who is it for"), not after the noun it relates to
+# ("the inspectors who visited the farms").
 _WHO = re.compile(
     r"^\W*(?:who|whom|whose)\b"
     r"|(?:[,;:?(]\s*|\b(?:and|or|but|then|also|know|tell(?: me| us)?|say|says|said|find out|ask"

@@ -50,8 +50,8 @@ def strength(dense: float, coverage: float, words: int = 0) -> float:
     """How well a passage answers the question: the share of the question's weight it contains,
     or nothing when it is semantically off-topic. Calibrated on eval/ (see the README).
 
-    A long question carries framing ("in the Fifth report's worked example", "and how did
-    that go") that no passage repeats, so the share it needs shrinks with the square root of
+    A long question carries framing ("as the third chapter's case study puts it", "and how
+    did that go") that no passage repeats, so the share it needs shrinks with the square root of
     its length past LONG_QUESTION words: 17 words need 0.38 of the weight where 10 need 0.5.
     """
     if dense < OFF_TOPIC:
