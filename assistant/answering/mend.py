@@ -17,8 +17,6 @@ _SPLIT_FIGURE = re.compile(
 # A printer's slug at a page's foot: "15-00463_inner_E.indd 97 25/06/2015 11:16:57".
 _SLUG = re.compile(r"\s*\S+\.indd\s+\d+\s+\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?")
 _HYPHENATED = re.compile(r"\b([A-Za-z]{2,})-\s+(?!(?:and|or|to|nor)\b)([a-z]{2,})\b")
-# A list's hollow bullet, extracted as the letter "o": "details o Single Competent Authority".
-_BULLET = re.compile(r"(?:(?<=^)|(?<=\s)|(?<=…))o\s+(?=[A-Z0-9“‘\"'(])")
 
 
 # Words that open a sentence and never follow a count ("45 The reports ...", not "12 Member
@@ -168,7 +166,7 @@ def _joined_words(text: str, words: frozenset[str]) -> str:
 def mend(text: str, words: frozenset[str] = frozenset()) -> str:
     """Text as a person should read it: no glued footnote numbers, no split figures, no line-end
     hyphens, no words split in two (with `words`, the words of the language), no printer's
-    slugs, bullets shown as bullets, single spaces."""
+    slugs, single spaces."""
     text = _SLUG.sub("", text)
     if words:
         text = _joined_words(text, words)
@@ -180,5 +178,4 @@ def mend(text: str, words: frozenset[str] = frozenset()) -> str:
         lambda m: f"{m.group(1) or m.group(3)},{m.group(2) or m.group(4)}", text
     )
     text = _HYPHENATED.sub(r"\1\2", text)
-    text = _BULLET.sub("• ", text)
     return re.sub(r"[ \t]{2,}", " ", text)

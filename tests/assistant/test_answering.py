@@ -144,14 +144,6 @@ def test_artefacts_are_mended_for_display() -> None:
     )
 
 
-def test_a_bullet_extracted_as_the_letter_o_is_shown_as_a_bullet() -> None:
-    raw = "Contacts o Single Authority: a@b.uk o The helpline 0800 123 is open. …o Providing help"
-    assert mend(raw) == (
-        "Contacts • Single Authority: a@b.uk • The helpline 0800 123 is open. …• Providing help"
-    )
-    assert mend("Say hello o to them; Ontario o'clock") == "Say hello o to them; Ontario o'clock"
-
-
 def test_a_footnote_number_between_two_sentences_of_a_quote_is_dropped() -> None:
     raw = "It was proven (about 2.7 years). 70 It is not possible to compare."
     assert mend(raw) == "It was proven (about 2.7 years). It is not possible to compare."
