@@ -245,12 +245,17 @@ class Store:
         return removed
 
     def _iter_metadata(self, col) -> Iterator[tuple[str, dict]]:
+        for raw in self._batches(col, ["metadatas"]):
+            yield from zip(raw["ids"], raw["metadatas"], strict=True)
+
+    def _batches(self, col, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Everything stored in `col`, a batch at a time, with the fields in `include`."""
         offset = 0
         while True:
-            raw = col.get(include=["metadatas"], limit=self._batch, offset=offset)
+            raw = col.get(include=include, limit=self._batch, offset=offset)
             if not raw["ids"]:
                 return
-            yield from zip(raw["ids"], raw["metadatas"], strict=True)
+            yield raw
             offset += len(raw["ids"])
 
     # -- reading ----------------------------------------------------------------------------
@@ -320,16 +325,11 @@ class Store:
                 return self._matrix[1], self._matrix[2]
         ids: list[str] = []
         parts: list[np.ndarray] = []
-        offset = 0
-        while True:
-            raw = self.chunks.get(include=["embeddings"], limit=self._batch, offset=offset)
-            if not raw["ids"]:
-                break
+        for raw in self._batches(self.chunks, ["embeddings"]):
             vectors = np.asarray(raw["embeddings"], dtype=np.float32)
             keep = [i for i, cid in enumerate(raw["ids"]) if _committed(cid, versions)]
             ids.extend(raw["ids"][i] for i in keep)
             parts.append(vectors[keep])
-            offset += len(raw["ids"])
         unit = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
         if len(unit):
             unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
@@ -364,18 +364,11 @@ class Store:
     def iter_chunks(self, versions: dict[str, str] | None = None) -> Iterator[Chunk]:
         """Every committed chunk, in batches; for keyword indexes and evaluation."""
         versions = self.committed_versions() if versions is None else versions
-        offset = 0
-        while True:
-            raw = self.chunks.get(
-                include=["documents", "metadatas"], limit=self._batch, offset=offset
-            )
-            if not raw["ids"]:
-                return
+        for raw in self._batches(self.chunks, ["documents", "metadatas"]):
             for text, meta in zip(raw["documents"], raw["metadatas"], strict=True):
                 chunk = Chunk.from_metadata(text, meta)
                 if versions.get(chunk.doc_id) == chunk.version:
                     yield chunk
-            offset += len(raw["ids"])
 
     @_translating
     def get_chunks(self, ids: Iterable[str]) -> list[Chunk]:

@@ -24,7 +24,6 @@ from assistant.retrieval.evidence import (
     names_an_absent_subject,
     names_an_absent_year,
     question_parts,
-    stated_years,
     strength,
 )
 from assistant.retrieval.periods import find_period
@@ -125,8 +124,8 @@ def features(
     top = retrieval.candidates[:TOP]
     best = top[:BEST]
     texts = [c.chunk.text for c in best]
-    passages = [index.words_of(f"{c.chunk.title} {c.chunk.text}") for c in top]
-    stated = [stated_years(f"{c.chunk.title} {c.chunk.text}") for c in top]
+    titled = [f"{c.chunk.title} {c.chunk.text}" for c in top]
+    passages = [index.words_of(t) for t in titled]
     words = [t for t in dict.fromkeys(query) if not t.isdigit()]
     period, years = retrieval.period, query
     own = find_period(prompt.question) if followup else None
@@ -168,7 +167,7 @@ def features(
         "absent_subject": float(
             names_an_absent_subject(prompt.standalone, [c.chunk.doc_id for c in best], index)
         ),
-        "absent_year": float(names_an_absent_year(years, stated, bool(in_period))),
+        "absent_year": float(names_an_absent_year(years, titled, bool(in_period))),
         "lacks_quantity": float(lacks_the_quantity(asked, texts)),
         "lacks_count_for_year": float(lacks_a_count_for_the_year(asked, texts)),
         "lacks_contact": float(lacks_the_contact(asked, texts)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 
 from assistant.prompt import Sentence
 from assistant.retrieval.keyword import KeywordIndex, share
@@ -59,13 +58,11 @@ def strength(dense: float, coverage: float, words: int = 0) -> float:
     return min(1.0, coverage * max(1.0, (words / LONG_QUESTION) ** 0.5))
 
 
-def names_an_absent_year(
-    query_tokens: Sequence[str], passages: Sequence[AbstractSet[str]], dated: bool
-) -> bool:
-    """A question about 2025 is not answered by passages that neither mention nor date from it.
-    `passages` are the years each states (`stated_years`)."""
+def names_an_absent_year(query_tokens: Sequence[str], passages: Sequence[str], dated: bool) -> bool:
+    """A question about 2025 is not answered by passages that neither state nor date from it
+    (`stated_years`; read only for a question that names a year)."""
     years = {t for t in query_tokens if len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2100}
-    return bool(years) and not dated and not any(years & p for p in passages)
+    return bool(years) and not dated and not any(years & stated_years(p) for p in passages)
 
 
 def stated_years(text: str) -> set[str]:
