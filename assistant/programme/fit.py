@@ -198,6 +198,32 @@ def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused
     return 0.05
 
 
+def _out_of_fold(
+    asked: list[Asked], oof: list[tuple[np.ndarray, np.ndarray]], threshold: float
+) -> str:
+    """What the fitted threshold does out of fold, the median over the splits: the share of
+    the questions the records answer that it refuses, and of the programme's unanswerable
+    questions and the other sets' questions (the passages' to answer) that it answers."""
+    shares: dict[str, list[float]] = {
+        "answerable refused": [],
+        "unanswerable answered": [],
+        "others answered": [],
+    }
+    for probs, owner in oof:
+        best = np.zeros(len(asked))
+        np.maximum.at(best, owner, probs)
+        given = best >= threshold
+        groups = {
+            "answerable refused": ([a.records_answer for a in asked], ~given),
+            "unanswerable answered": ([a.about and not a.answerable for a in asked], given),
+            "others answered": ([not a.about and not a.records_answer for a in asked], given),
+        }
+        for name, (members, hit) in groups.items():
+            members = np.asarray(members)
+            shares[name].append(float(hit[members].mean()) if members.any() else 0.0)
+    return "out of fold: " + ", ".join(f"{k} {np.median(v):.3f}" for k, v in shares.items())
+
+
 @click.command()
 @fitting_options
 @click.option("--out", type=click.Path(path_type=Path), default=JUDGE, show_default=True)
@@ -240,7 +266,8 @@ def main(
 
     # the threshold is the median over REPEATS splits: one split's moves it by 0.05
     splits = [_judge_rows(asked, oof_asks(seed)) for seed in range(REPEATS)]
-    thresholds = []
+    thresholds: list[float] = []
+    oof: list[tuple[np.ndarray, np.ndarray]] = []
     for seed, (rows, labels, owner) in enumerate(splits):
         probs = np.zeros(len(rows))
         for train, test in _folds(len(asked), seed):
@@ -248,6 +275,7 @@ def main(
             model = judge_model(rows[inside], labels[inside])
             probs[outside] = model.predict_proba(rows[outside])[:, 1]
         thresholds.append(_threshold(asked, probs, owner, refused))
+        oof.append((probs, owner))
     threshold = round(float(np.median(thresholds)), 2)
     rows, labels, owner = splits[0]  # the judge itself is fitted on the first split's `asks`
 
@@ -283,6 +311,7 @@ def main(
     click.echo(result["about"])
     reads = Trees.load(result).reads
     click.echo(f"trees read {sorted(reads)}; threshold {threshold} (of {thresholds})")
+    click.echo(_out_of_fold(asked, oof, threshold))
 
 
 if __name__ == "__main__":

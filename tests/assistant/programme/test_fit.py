@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.judging.trees import Trees
-from assistant.programme.fit import main
+from assistant.programme.fit import Asked, _out_of_fold, main
 from assistant.programme.judge import FEATURES, terms_logit
 from tests.assistant.programme.conftest import records_store
 from vectorstore.embeddings import Embedder
@@ -59,6 +59,30 @@ def test_the_fit_writes_a_judge_with_every_feature_and_the_asks_model(
     for model in ("asks", "topic"):  # words of both kinds' questions, weighed
         assert "programme" in judge[model]["terms"]
     assert "programme_questions.jsonl, heldout_questions.jsonl: 48 questions" in judge["about"]
+    assert "out of fold: answerable refused" in result.output
+
+
+def _asked(records_answer: bool, answerable: bool, about: bool) -> Asked:
+    return Asked(records_answer, answerable, about, {False: "q"}, "q")
+
+
+def test_the_out_of_fold_report_counts_each_question_by_its_best_candidate() -> None:
+    """A question is answered when its best candidate reaches the threshold; the shares are
+    of the records' own questions refused, the programme's unanswerable ones answered and the
+    other sets' ones (the passages' to answer) answered, the median over the splits."""
+    asked = [
+        _asked(True, True, True),  # best 0.9: answered
+        _asked(True, True, True),  # best 0.3: refused
+        _asked(False, False, True),  # best 0.6: answered
+        _asked(False, False, True),  # no candidate: refused
+        _asked(False, True, False),  # best 0.1: refused
+    ]
+    probs = np.array([0.2, 0.9, 0.3, 0.6, 0.4, 0.1])
+    owner = np.array([0, 0, 1, 2, 2, 4])
+    report = _out_of_fold(asked, [(probs, owner)], 0.5)
+    assert report == (
+        "out of fold: answerable refused 0.500, unanswerable answered 0.500, others answered 0.000"
+    )
 
 
 def test_the_fit_refuses_blind_sets(tmp_path: Path) -> None:
