@@ -186,14 +186,18 @@ def _exported_trees(model, rows: np.ndarray) -> dict:
         raise click.ClickException(str(error)) from error
 
 
+def _best(asked: list[Asked], probs: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Each question's best candidate's probability (0 for a question with none)."""
+    best = np.zeros(len(asked))
+    np.maximum.at(best, owner, probs)
+    return best
+
+
 def _threshold(asked: list[Asked], probs: np.ndarray, owner: np.ndarray, refused: float) -> float:
     """The highest threshold that refuses at most `refused` of the questions records answer."""
-    best = {i: 0.0 for i, a in enumerate(asked) if a.records_answer}
-    for i, p in zip(owner, probs, strict=True):
-        if i in best:
-            best[i] = max(best[i], float(p))
+    best = _best(asked, probs, owner)[[a.records_answer for a in asked]]
     for t in np.arange(0.95, 0.04, -0.01):
-        if sum(p < t for p in best.values()) <= refused * len(best):
+        if (best < t).sum() <= refused * len(best):
             return round(float(t), 2)
     return 0.05
 
@@ -204,23 +208,17 @@ def _out_of_fold(
     """What the fitted threshold does out of fold, the median over the splits: the share of
     the questions the records answer that it refuses, and of the programme's unanswerable
     questions and the other sets' questions (the passages' to answer) that it answers."""
-    shares: dict[str, list[float]] = {
-        "answerable refused": [],
-        "unanswerable answered": [],
-        "others answered": [],
+    groups = {  # who is counted, and whether an answer (else a refusal) is what counts
+        "answerable refused": ([a.records_answer for a in asked], False),
+        "unanswerable answered": ([a.about and not a.answerable for a in asked], True),
+        "others answered": ([not a.about and not a.records_answer for a in asked], True),
     }
+    shares: dict[str, list[float]] = {name: [] for name in groups}
     for probs, owner in oof:
-        best = np.zeros(len(asked))
-        np.maximum.at(best, owner, probs)
-        given = best >= threshold
-        groups = {
-            "answerable refused": ([a.records_answer for a in asked], ~given),
-            "unanswerable answered": ([a.about and not a.answerable for a in asked], given),
-            "others answered": ([not a.about and not a.records_answer for a in asked], given),
-        }
-        for name, (members, hit) in groups.items():
-            members = np.asarray(members)
-            shares[name].append(float(hit[members].mean()) if members.any() else 0.0)
+        given = _best(asked, probs, owner) >= threshold
+        for name, (members, answers) in groups.items():
+            hit = (given if answers else ~given)[members]
+            shares[name].append(float(hit.mean()) if len(hit) else 0.0)
     return "out of fold: " + ", ".join(f"{k} {np.median(v):.3f}" for k, v in shares.items())
 
 
